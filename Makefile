@@ -1,0 +1,44 @@
+# sluice: the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+BUN := node_modules/.bin/bun
+TSC := node_modules/.bin/tsc
+BIOME := node_modules/.bin/biome
+SOURCES := $(shell find src templates -type f) package.json package-lock.json packaging/build.ts
+
+.PHONY: demo test build deps lint typecheck unit integration bench rpm clean
+
+demo:
+	bash packaging/demo.sh
+
+test: deps lint typecheck build
+	bash test/run.sh
+
+deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: deps
+	$(BIOME) check .
+
+typecheck: deps
+	$(TSC) --noEmit
+
+build: dist/sluice
+
+dist/sluice: deps $(SOURCES)
+	$(BUN) packaging/build.ts dist/sluice
+	ln -sf sluice dist/lbctl
+
+unit: deps
+	$(BUN) test test/unit
+
+integration: build
+	$(BUN) test test/integration
+
+bench: build
+	$(BUN) bench/reload.ts
+
+clean:
+	rm -rf dist .tmp

@@ -1,0 +1,45 @@
+// Builds dist/sluice with `bun build --compile`. etcd3 reads proto/rpc.proto from disk when it is
+// imported, which fails on a machine without node_modules; this build parses the protos now and
+// embeds them as JSON descriptors (loaded with proto-loader's fromJSON), so the executable reads
+// nothing from disk.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import protobuf from "protobufjs";
+
+const root = join(import.meta.dir, "..");
+const outfile = process.argv[2] ?? join(root, "dist", "sluice");
+const protoDir = join(root, "node_modules", "etcd3", "proto");
+const LOAD_CALL = "(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {";
+
+const protoRoot = new protobuf.Root();
+protoRoot.loadSync(join(protoDir, "rpc.proto"), { keepCase: true });
+const descriptor = JSON.stringify(protoRoot.toJSON());
+
+const embedEtcdProtos: Bun.BunPlugin = {
+  name: "embed-etcd3-protos",
+  setup(build) {
+    build.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      if (!source.includes(LOAD_CALL)) {
+        throw new Error(`${path}: the rpc.proto load call changed; update packaging/build.ts`);
+      }
+      const replaced = source.replace(LOAD_CALL, `(0, proto_loader_1.fromJSON)(${descriptor}, {`);
+      return { contents: replaced, loader: "js" };
+    });
+  },
+};
+
+const result = await Bun.build({
+  entrypoints: [join(root, "src", "main.ts")],
+  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+  target: "bun",
+  minify: { syntax: true, whitespace: true },
+  sourcemap: "none",
+  plugins: [embedEtcdProtos],
+});
+if (!result.success) {
+  for (const message of result.logs) console.error(message);
+  process.exit(1);
+}
+console.log(`built ${outfile}`);

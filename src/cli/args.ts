@@ -1,0 +1,35 @@
+// A small argv parser: `--flag value`, `--flag=value`, boolean flags, and positionals.
+
+import { SluiceError } from "../errors.ts";
+
+export class UsageError extends SluiceError {
+  constructor(message: string) {
+    super("usage", message);
+  }
+}
+
+export type ParsedArgs = { flags: Map<string, string | true>; positionals: string[] };
+
+/** Parses `argv`; `valued` lists flags that take a value. */
+export function parseArgs(argv: string[], valued: string[], booleans: string[]): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (!arg.startsWith("--")) {
+      positionals.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (valued.includes(name)) {
+      const value = inline ?? argv[++index];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
+    } else if (booleans.includes(name)) {
+      flags.set(name, true);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { flags, positionals };
+}

@@ -1,0 +1,124 @@
+// The commands of `sluice` and `lbctl` (one executable), as data with lazy imports so that
+// light commands never load gRPC.
+
+import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import { VERSION } from "../version.ts";
+import { type ParsedArgs, parseArgs, UsageError } from "./args.ts";
+
+export type Io = { out: (text: string) => void; err: (text: string) => void };
+
+export type Command = {
+  summary: string;
+  usage: string;
+  valued: string[];
+  booleans: string[];
+  run(args: ParsedArgs, io: Io): Promise<number>;
+};
+
+function configPath(args: ParsedArgs): string {
+  const value = args.flags.get("config");
+  return typeof value === "string" ? value : DEFAULT_CONFIG_PATH;
+}
+
+function printJson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: "run the daemon: follow etcd, render haproxy.cfg, supervise HAProxy",
+    usage: "serve [--config FILE] [--once]",
+    valued: ["config"],
+    booleans: ["once"],
+    async run(args) {
+      const { loadConfig } = await import("../config/load.ts");
+      const daemon = await import("../daemon.ts");
+      const config = loadConfig(configPath(args));
+      if (args.flags.get("once")) {
+        await daemon.renderOnce(config);
+        return 0;
+      }
+      return daemon.runDaemon(config);
+    },
+  },
+
+  version: {
+    summary: "print the version",
+    usage: "version [--json]",
+    valued: [],
+    booleans: ["json"],
+    async run(args, io) {
+      if (args.flags.get("json")) printJson(io, { version: VERSION });
+      else io.out(`sluice ${VERSION}\n`);
+      return 0;
+    },
+  },
+
+  check: {
+    summary: "validate sluice.toml, the template and the rendered config (haproxy -c)",
+    usage: "check [--config FILE] [--json]",
+    valued: ["config"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { checkOffline } = await import("./check.ts");
+      const result = await checkOffline(configPath(args));
+      if (args.flags.get("json")) printJson(io, result);
+      else if (result.ok) io.out(`ok: ${result.checked.join(", ")}\n`);
+      else io.err(`check failed: ${result.error}\n`);
+      return result.ok ? 0 : 1;
+    },
+  },
+
+  status: {
+    summary: "show what the daemon is doing (GET /v1/status)",
+    usage: "status [--config FILE] [--admin URL] [--json]",
+    valued: ["config", "admin"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { fetchAdmin } = await import("./admin-client.ts");
+      const admin = args.flags.get("admin");
+      const status = await fetchAdmin(
+        configPath(args),
+        typeof admin === "string" ? admin : undefined,
+        "/v1/status",
+      );
+      if (args.flags.get("json")) printJson(io, status);
+      else {
+        const { formatStatus } = await import("./format.ts");
+        io.out(formatStatus(status as never));
+      }
+      return 0;
+    },
+  },
+};
+
+export function usage(program: string): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${c.usage.padEnd(44)} ${c.summary}`);
+  return `usage: ${program} <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+}
+
+/** Runs one command line; returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function runCommand(program: string, argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    io.out(usage(program));
+    return name ? 0 : 2;
+  }
+  if (name === "--version") return COMMANDS.version!.run({ flags: new Map(), positionals: [] }, io);
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`${program}: unknown command "${name}"\n${usage(program)}`);
+    return 2;
+  }
+  try {
+    const args = parseArgs(rest, command.valued, command.booleans);
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${program} ${name}: ${error.message}\nusage: ${program} ${command.usage}\n`);
+      return 2;
+    }
+    io.err(`${program} ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

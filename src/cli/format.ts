@@ -1,0 +1,15 @@
+// Human-readable rendering of status for lbctl.
+
+import type { Status } from "../status.ts";
+
+export function formatStatus(status: Status): string {
+  const lines = [
+    `sluice ${status.version}`,
+    `etcd:     ${status.etcd.connected ? "connected" : "DISCONNECTED"} revision ${status.etcd.revision}${status.etcd.last_error && !status.etcd.connected ? ` (${status.etcd.last_error})` : ""}`,
+    `haproxy:  ${status.haproxy.running ? "running" : "NOT RUNNING"} (${status.haproxy.mode}, pid ${status.haproxy.pid ?? "-"}, workers ${status.haproxy.workers.length}, reloads ${status.haproxy.reloads}, restarts ${status.haproxy.restarts})`,
+    `apply:    ${status.apply.last_error ? `FAILED: ${status.apply.last_error}` : `ok at ${status.apply.last_ok_at ?? "-"}`}`,
+    `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected.length}`,
+  ];
+  for (const r of status.rejected) lines.push(`  rejected ${r.key}: ${r.reason}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,78 @@
+// The resolved shape of sluice.toml, with every default written next to its field.
+
+export type ReloadMode = "master-worker" | "sf";
+
+export type EtcdConfig = {
+  /** Client URLs tried in order. Default `["http://127.0.0.1:2379"]`. */
+  endpoints: string[];
+  /** Key prefix that holds registrations. Default `"/apps/"`; always ends with `/`. */
+  prefix: string;
+  /** Time allowed to connect and to answer the first read, ms. Default `"5s"`. */
+  dialTimeoutMs: number;
+};
+
+export type HaproxyConfig = {
+  /** HAProxy executable. Default `"/usr/sbin/haproxy"`. */
+  binary: string;
+  /** Liquid template; relative paths resolve against the config file's directory; when the
+   * file does not exist the template embedded in the executable is used.
+   * Default `"/etc/sluice/templates/haproxy.cfg.liquid"`. */
+  template: string;
+  /** Rendered configuration. Default `"<state_dir>/haproxy.cfg"`. */
+  config: string;
+  /** Sockets and pid file. Default `"/run/sluice"`. */
+  runtimeDir: string;
+  /** `"master-worker"` (default): one `-W` master, reloads through its socket;
+   * `"sf"`: each reload starts a new process with `-sf <old pids> -x <stats socket>`. */
+  reload: ReloadMode;
+  /** The default template's HTTP frontend. Default `"*:80"`. */
+  bind: string;
+  /** The default template's stats frontend. Default `"*:8888"`. */
+  statsBind: string;
+  /** Service that gets requests whose Host matches no service. Default: the first service
+   * by name. */
+  defaultService: string;
+  /** Old workers are killed this long after a reload. Default `"30s"`. */
+  hardStopAfterMs: number;
+  /** How long `haproxy -c` may take, ms. Default `"30s"`. */
+  checkTimeoutMs: number;
+};
+
+export type ApplyConfig = {
+  /** Quiet time after a change before applying, ms. Default `"2ms"`. */
+  minWaitMs: number;
+  /** Longest a change waits while changes keep coming, ms. Default `"200ms"`. */
+  maxWaitMs: number;
+};
+
+export type AdminConfig = {
+  /** `host:port` of the admin API; empty disables TCP. Default `"127.0.0.1:9600"`. */
+  listen: string;
+  /** Unix socket of the admin API; empty disables it. Default `"<runtime_dir>/admin.sock"`. */
+  socket: string;
+  /** File holding the bearer token for mutating calls; required when `listen` is not loopback.
+   * Default `""`. */
+  tokenFile: string;
+};
+
+export type ServiceOverride = {
+  /** Service name, as in the etcd key. Required. */
+  name: string;
+  /** HAProxy `balance` algorithm. Default `"leastconn"`. */
+  balance: string;
+  /** Host header values routed to this service, besides the service name itself. Default `[]`. */
+  hostnames: string[];
+};
+
+export type SluiceConfig = {
+  /** Path of the file this came from (for messages and relative paths). */
+  file: string;
+  /** Rendered config, last good copy and snapshot. Default `"/var/lib/sluice"`. */
+  stateDir: string;
+  etcd: EtcdConfig;
+  /** Absent when the file has no `[haproxy]` section. */
+  haproxy: HaproxyConfig | undefined;
+  apply: ApplyConfig;
+  admin: AdminConfig;
+  services: ServiceOverride[];
+};

@@ -1,0 +1,323 @@
+// The composition root: wires config, etcd discovery, model, renderer, applier, HAProxy supervisor
+// and the admin API, and runs until SIGTERM.
+
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { createAdminApp } from "./admin/app.ts";
+import { createApplier } from "./apply.ts";
+import { createCoalescer } from "./coalesce.ts";
+import type { SluiceConfig } from "./config/schema.ts";
+import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import type { Discovery } from "./discovery/types.ts";
+import { ConfigError, describeError, RenderError } from "./errors.ts";
+import { checkConfig } from "./haproxy/check.ts";
+import { runtimePaths } from "./haproxy/paths.ts";
+import { createSupervisor } from "./haproxy/supervisor.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { buildModel, countServers } from "./model/build.ts";
+import type { KeyValue, Model } from "./model/types.ts";
+import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
+import { createRenderer, type RenderSettings } from "./render/render.ts";
+import type { Status } from "./status.ts";
+import { VERSION } from "./version.ts";
+
+type HaproxySection = NonNullable<SluiceConfig["haproxy"]>;
+
+/** The template source: the configured file when it exists, else the embedded default. */
+export function loadTemplate(haproxy: HaproxySection): { source: string; name: string } {
+  if (!existsSync(haproxy.template))
+    return { source: DEFAULT_TEMPLATE, name: "the default template" };
+  try {
+    return { source: readFileSync(haproxy.template, "utf8"), name: haproxy.template };
+  } catch (error) {
+    throw new RenderError(`${haproxy.template}: cannot read template: ${describeError(error)}`);
+  }
+}
+
+/** Values the template sees under `haproxy` and `default_service`. */
+export function renderSettings(
+  haproxy: HaproxySection,
+  model: Model,
+  templateName: string,
+): RenderSettings {
+  const paths = runtimePaths(haproxy.runtimeDir);
+  return {
+    template: templateName,
+    haproxy: {
+      bind: haproxy.bind,
+      stats_bind: haproxy.statsBind,
+      runtime_dir: haproxy.runtimeDir,
+      stats_socket: paths.statsSocket,
+      master_socket: paths.masterSocket,
+      hard_stop_after: `${haproxy.hardStopAfterMs}ms`,
+      reload: haproxy.reload,
+    },
+    defaultService: haproxy.defaultService || model.services[0]?.name || "",
+  };
+}
+
+function requireHaproxy(config: SluiceConfig): HaproxySection {
+  if (!config.haproxy) {
+    throw new ConfigError(`${config.file}: [haproxy]: section missing; sluice serve needs it`);
+  }
+  return config.haproxy;
+}
+
+/** `sluice serve --once`: read etcd once, render, check and write haproxy.cfg. */
+export async function renderOnce(
+  config: SluiceConfig,
+  log: Logger = createLogger(),
+): Promise<void> {
+  const haproxy = requireHaproxy(config);
+  const discovery = createEtcdDiscovery(config.etcd, log);
+  try {
+    const { kvs, revision } = await discovery.snapshot();
+    const model = buildModel(kvs, {
+      prefix: config.etcd.prefix,
+      revision,
+      overrides: config.services,
+    });
+    const { source, name } = loadTemplate(haproxy);
+    const text = createRenderer().render(source, name, model, renderSettings(haproxy, model, name));
+    mkdirSync(dirname(haproxy.config), { recursive: true });
+    const staged = `${haproxy.config}.staged`;
+    writeFileSync(staged, text, { mode: 0o640 });
+    try {
+      await checkConfig(haproxy.binary, staged, haproxy.checkTimeoutMs);
+    } catch (error) {
+      rmSync(staged, { force: true });
+      throw error;
+    }
+    renameSync(staged, haproxy.config);
+    log.info("rendered", {
+      config: haproxy.config,
+      revision,
+      services: model.services.length,
+      backends: countServers(model),
+      rejected: model.rejected.length,
+    });
+  } finally {
+    await discovery.stop();
+  }
+}
+
+export type DaemonOptions = { log?: Logger; discovery?: Discovery };
+
+/** `sluice serve`: runs until SIGTERM or SIGINT; resolves with the exit code. */
+export async function runDaemon(
+  config: SluiceConfig,
+  options: DaemonOptions = {},
+): Promise<number> {
+  const log = options.log ?? createLogger();
+  const haproxy = requireHaproxy(config);
+  const paths = runtimePaths(haproxy.runtimeDir);
+  mkdirSync(haproxy.runtimeDir, { recursive: true });
+  mkdirSync(dirname(haproxy.config), { recursive: true });
+  mkdirSync(config.stateDir, { recursive: true });
+
+  const supervisor = createSupervisor({
+    binary: haproxy.binary,
+    config: haproxy.config,
+    mode: haproxy.reload,
+    paths,
+    stopTimeoutMs: Math.min(haproxy.hardStopAfterMs, 30_000),
+    log,
+  });
+  const applier = createApplier({
+    config: haproxy.config,
+    check: (file) => checkConfig(haproxy.binary, file, haproxy.checkTimeoutMs),
+    supervisor,
+  });
+  const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
+  const renderer = createRenderer();
+
+  let kvs: KeyValue[] = [];
+  let revision = 0;
+  let model: Model = buildModel([], {
+    prefix: config.etcd.prefix,
+    revision: 0,
+    overrides: config.services,
+  });
+  /** Services seen with servers: kept as empty backends (503) when their keys go away. */
+  const seenServices = new Set<string>();
+  const applyState = {
+    applies: 0,
+    lastOkAt: undefined as string | undefined,
+    lastError: undefined as string | undefined,
+    revision: 0,
+    pending: false,
+  };
+
+  let running: Promise<string> | undefined;
+  let again = false;
+
+  async function applyOnce(): Promise<string> {
+    model = buildModel(kvs, {
+      prefix: config.etcd.prefix,
+      revision,
+      overrides: config.services,
+      retain: seenServices,
+    });
+    for (const service of model.services)
+      if (service.servers.length > 0) seenServices.add(service.name);
+    const { source, name } = loadTemplate(haproxy);
+    const text = renderer.render(source, name, model, renderSettings(haproxy, model, name));
+    const outcome = await applier.apply(text);
+    applyState.applies++;
+    applyState.revision = revision;
+    applyState.lastOkAt = new Date().toISOString();
+    applyState.lastError = undefined;
+    if (outcome !== "unchanged") {
+      log.info(`haproxy ${outcome}`, {
+        revision,
+        services: model.services.length,
+        backends: countServers(model),
+        rejected: model.rejected.length,
+      });
+    }
+    return outcome;
+  }
+
+  /** Applies the newest state; concurrent calls share one run plus at most one follow-up. */
+  async function applyLatest(): Promise<string> {
+    if (running) {
+      again = true;
+      applyState.pending = true;
+      return running.then(() => applyLatest());
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          applyState.pending = false;
+          try {
+            return await applyOnce();
+          } catch (error) {
+            applyState.lastError = describeError(error);
+            log.error("apply failed; the last good config keeps serving", {
+              error: applyState.lastError,
+            });
+            throw error;
+          }
+        } while (again);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  const coalescer = createCoalescer(
+    () => void applyLatest().catch(() => undefined),
+    config.apply.minWaitMs,
+    config.apply.maxWaitMs,
+  );
+
+  async function status(): Promise<Status> {
+    const d = discovery.state();
+    const h = await supervisor.status();
+    return {
+      version: VERSION,
+      etcd: {
+        connected: d.connected,
+        revision: d.revision,
+        endpoint: d.endpoint ?? null,
+        synced: d.synced,
+        relists: d.relists,
+        reconnects: d.reconnects,
+        last_error: d.lastError ?? null,
+      },
+      haproxy: {
+        running: h.running,
+        mode: h.mode,
+        pid: h.pid ?? null,
+        workers: h.workers,
+        reloads: h.reloads,
+        restarts: h.restarts,
+        runtime_updates: 0,
+        last_reload_at: h.lastReloadAt ?? null,
+      },
+      apply: {
+        applies: applyState.applies,
+        last_ok_at: applyState.lastOkAt ?? null,
+        last_error: applyState.lastError ?? null,
+        pending: applyState.pending || running !== undefined,
+        revision: applyState.revision,
+      },
+      services: model.services.length,
+      backends: countServers(model),
+      rejected: model.rejected,
+    };
+  }
+
+  const token = config.admin.tokenFile
+    ? readFileSync(config.admin.tokenFile, "utf8").trim()
+    : undefined;
+  const app = createAdminApp({
+    status,
+    services: () => model.services,
+    config: () => (existsSync(haproxy.config) ? readFileSync(haproxy.config, "utf8") : undefined),
+    reload: () => applyLatest(),
+    token: () => token,
+  });
+
+  const servers: ReturnType<typeof Bun.serve>[] = [];
+  if (config.admin.listen) {
+    const at = config.admin.listen.lastIndexOf(":");
+    const hostname = config.admin.listen.slice(0, at).replace(/^\[|\]$/g, "");
+    servers.push(
+      Bun.serve({ hostname, port: Number(config.admin.listen.slice(at + 1)), fetch: app.fetch }),
+    );
+  }
+  if (config.admin.socket) {
+    mkdirSync(dirname(config.admin.socket), { recursive: true });
+    rmSync(config.admin.socket, { force: true });
+    servers.push(Bun.serve({ unix: config.admin.socket, fetch: app.fetch }));
+  }
+  log.info("sluice started", {
+    version: VERSION,
+    admin: config.admin.listen,
+    mode: haproxy.reload,
+  });
+
+  // Serve the last good config at once, so traffic flows even before etcd answers.
+  try {
+    if (await applier.startFromLastGood()) log.info("haproxy started from the last good config");
+  } catch (error) {
+    log.warn("cannot start from the last good config", { error: describeError(error) });
+  }
+
+  discovery.start({
+    onChange(nextKvs, nextRevision) {
+      kvs = nextKvs;
+      revision = nextRevision;
+      applyState.pending = true;
+      coalescer.poke();
+    },
+    onState(state) {
+      if (state.connected) log.info("etcd connected", { revision: state.revision });
+      else log.warn("etcd disconnected; serving the last known state", { error: state.lastError });
+    },
+  });
+
+  const exitCode = await new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info("stopping", { signal });
+      resolve(0);
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGHUP", () => {
+      log.info("SIGHUP: rendering again");
+      void applyLatest().catch(() => undefined);
+    });
+  });
+
+  coalescer.cancel();
+  await discovery.stop();
+  for (const server of servers) server.stop(true);
+  if (config.admin.socket) rmSync(config.admin.socket, { force: true });
+  await supervisor.stop();
+  log.info("stopped");
+  return exitCode;
+}

@@ -1,0 +1,30 @@
+// What the rest of sluice knows about discovery: full state at a revision, and connection state.
+
+import type { KeyValue } from "../model/types.ts";
+
+export type DiscoveryState = {
+  connected: boolean;
+  /** Revision the current key set reflects; 0 before the first snapshot. */
+  revision: number;
+  endpoint: string | undefined;
+  /** Times the prefix was listed again after a reconnect. */
+  relists: number;
+  reconnects: number;
+  synced: boolean;
+  lastError: string | undefined;
+};
+
+export type DiscoveryListener = {
+  /** The full key set changed; `kvs` is the whole prefix at `revision`. */
+  onChange(kvs: KeyValue[], revision: number): void;
+  /** Connection state changed. */
+  onState?(state: DiscoveryState): void;
+};
+
+export interface Discovery {
+  start(listener: DiscoveryListener): void;
+  stop(): Promise<void>;
+  state(): DiscoveryState;
+  /** One read of the whole prefix. */
+  snapshot(): Promise<{ kvs: KeyValue[]; revision: number }>;
+}

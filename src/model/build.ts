@@ -1,0 +1,76 @@
+// Builds the model from the full set of keys under the prefix. Pure: same input, same model.
+
+import type { ServiceOverride } from "../config/schema.ts";
+import { decodeRegistration } from "./decode.ts";
+import type { KeyValue, Model, Rejected, Server, Service } from "./types.ts";
+
+const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const SHOWN_VALUE_LENGTH = 200;
+
+export type BuildModelOptions = {
+  prefix: string;
+  revision: number;
+  /** Per-service settings from sluice.toml; declared services exist even with no servers. */
+  overrides?: ServiceOverride[];
+  /** Services to keep as empty backends (seen earlier, now without keys). */
+  retain?: Iterable<string>;
+};
+
+function reject(key: string, value: string, reason: string): Rejected {
+  return { key, value: value.slice(0, SHOWN_VALUE_LENGTH), reason };
+}
+
+/** Decodes every key, groups servers by service, and lists what was rejected and why. */
+export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
+  const overrides = new Map((options.overrides ?? []).map((o) => [o.name, o]));
+  const byService = new Map<string, Server[]>();
+  const rejected: Rejected[] = [];
+  const sorted = [...kvs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  for (const { key, value } of sorted) {
+    if (!key.startsWith(options.prefix)) continue;
+    const parts = key.slice(options.prefix.length).split("/");
+    if (parts.length !== 2 || parts[1] === "") {
+      rejected.push(reject(key, value, `key must be ${options.prefix}<service>/<instance>`));
+      continue;
+    }
+    const [service, instance] = parts as [string, string];
+    if (!SERVICE_NAME.test(service)) {
+      rejected.push(reject(key, value, "service name must match [A-Za-z0-9._-]{1,64}"));
+      continue;
+    }
+    const decoded = decodeRegistration(key, instance, value);
+    if (!decoded.ok) {
+      rejected.push(reject(key, value, decoded.reason));
+      continue;
+    }
+    const servers = byService.get(service) ?? [];
+    const clash = servers.find((s) => s.name === decoded.server.name);
+    if (clash) {
+      rejected.push(
+        reject(key, value, `server name "${decoded.server.name}" is already used by ${clash.key}`),
+      );
+      continue;
+    }
+    servers.push(decoded.server);
+    byService.set(service, servers);
+  }
+
+  const names = new Set([...byService.keys(), ...overrides.keys(), ...(options.retain ?? [])]);
+  const services: Service[] = [...names].sort().map((name) => {
+    const override = overrides.get(name);
+    const servers = (byService.get(name) ?? []).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return {
+      name,
+      balance: override?.balance ?? "leastconn",
+      hostnames: override?.hostnames ?? [],
+      servers,
+    };
+  });
+  return { revision: options.revision, services, rejected };
+}
+
+/** Number of servers across all services. */
+export function countServers(model: Model): number {
+  return model.services.reduce((total, service) => total + service.servers.length, 0);
+}

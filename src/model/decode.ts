@@ -1,0 +1,158 @@
+// Decodes one registration value (seed form, bare host:port, or JSON) into a server, or a reason.
+
+import type { Server } from "./types.ts";
+
+export type Decoded = { ok: true; server: Server } | { ok: false; reason: string };
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const MAX_VALUE_LENGTH = 4096;
+const JSON_FIELDS = new Set(["addr", "name", "weight", "drain", "meta"]);
+
+function fail(reason: string): Decoded {
+  return { ok: false, reason };
+}
+
+/** Turns any string into a valid server name: characters outside the charset become `-`. */
+export function deriveName(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64);
+  return cleaned === "" ? "server" : cleaned;
+}
+
+function isIPv4(host: string): boolean {
+  const parts = host.split(".");
+  return (
+    parts.length === 4 &&
+    parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255 && !/^0\d/.test(part))
+  );
+}
+
+function isIPv6(host: string): boolean {
+  if (!/^[0-9A-Fa-f:.]+$/.test(host) || !host.includes(":")) return false;
+  try {
+    return new URL(`http://[${host}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
+function isDnsName(host: string): boolean {
+  if (host.length > 253) return false;
+  const labels = host.replace(/\.$/, "").split(".");
+  // An all-numeric name is a malformed IPv4 address, not a host name.
+  if (labels.every((label) => /^\d+$/.test(label))) return false;
+  return labels.every((label) => DNS_LABEL.test(label));
+}
+
+type Address = { host: string; port: number; address: string };
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseAddress(text: string): Address | string {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  if (!match) return `address "${text}" is not host:port`;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return `port ${match[3]} is outside 1-65535`;
+  const v6 = match[1];
+  if (v6 !== undefined) {
+    if (!isIPv6(v6)) return `"${v6}" is not an IPv6 address`;
+    return { host: v6, port, address: `[${v6}]:${port}` };
+  }
+  const host = match[2]!;
+  if (!isIPv4(host) && !isDnsName(host)) return `host "${host}" is not an IPv4 address or DNS name`;
+  return { host, port, address: `${host}:${port}` };
+}
+
+function server(key: string, name: string, address: Address, extra?: Partial<Server>): Server {
+  return { key, name, ...address, weight: 1, drain: false, meta: {}, ...extra };
+}
+
+function decodeJson(key: string, value: string, defaultName: string): Decoded {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return fail("value starts with { but is not valid JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return fail("JSON value must be an object");
+  }
+  const record = parsed as Record<string, unknown>;
+  for (const field of Object.keys(record)) {
+    if (!JSON_FIELDS.has(field)) {
+      return fail(
+        `unknown JSON field "${deriveName(field)}" (allowed: addr, name, weight, drain, meta)`,
+      );
+    }
+  }
+  if (typeof record.addr !== "string")
+    return fail('JSON field "addr" must be a "host:port" string');
+  const address = parseAddress(record.addr);
+  if (typeof address === "string") return fail(address);
+  let name = defaultName;
+  if (record.name !== undefined) {
+    if (typeof record.name !== "string" || !NAME.test(record.name)) {
+      return fail('JSON field "name" must match [A-Za-z0-9._-]{1,64}');
+    }
+    name = record.name;
+  }
+  let weight = 1;
+  if (record.weight !== undefined) {
+    if (
+      !Number.isInteger(record.weight) ||
+      (record.weight as number) < 0 ||
+      (record.weight as number) > 256
+    ) {
+      return fail('JSON field "weight" must be an integer 0-256');
+    }
+    weight = record.weight as number;
+  }
+  if (record.drain !== undefined && typeof record.drain !== "boolean") {
+    return fail('JSON field "drain" must be true or false');
+  }
+  if (
+    record.meta !== undefined &&
+    (typeof record.meta !== "object" || record.meta === null || Array.isArray(record.meta))
+  ) {
+    return fail('JSON field "meta" must be an object');
+  }
+  return {
+    ok: true,
+    server: server(key, name, address, {
+      weight,
+      drain: record.drain === true,
+      meta: (record.meta as Record<string, unknown> | undefined) ?? {},
+    }),
+  };
+}
+
+/**
+ * Decodes the value registered at `key`. `instance` is the key's last segment; it names the
+ * server when the value does not.
+ */
+export function decodeRegistration(key: string, instance: string, value: string): Decoded {
+  if (value.length > MAX_VALUE_LENGTH)
+    return fail(`value is longer than ${MAX_VALUE_LENGTH} bytes`);
+  // Control characters (newline included) could start a new haproxy.cfg line: never accepted.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: this is the check for them
+  if (/[\u0000-\u001f\u007f\u0080-\u009f\u2028\u2029]/.test(value)) {
+    return fail("value contains a control character or line break");
+  }
+  const trimmed = value.trim();
+  if (trimmed === "") return fail("value is empty");
+  if (trimmed.startsWith("{")) return decodeJson(key, trimmed, deriveName(instance));
+  const words = trimmed.split(" ");
+  if (words.length === 1) {
+    const address = parseAddress(words[0]!);
+    if (typeof address === "string") return fail(address);
+    return { ok: true, server: server(key, deriveName(instance), address) };
+  }
+  if (words.length === 2) {
+    const [name, addressText] = words as [string, string];
+    if (!NAME.test(name))
+      return fail(`server name "${deriveName(name)}" must match [A-Za-z0-9._-]{1,64}`);
+    const address = parseAddress(addressText);
+    if (typeof address === "string") return fail(address);
+    return { ok: true, server: server(key, name, address) };
+  }
+  return fail('value must be "<name> <host>:<port>", "<host>:<port>" or a JSON object');
+}

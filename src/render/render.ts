@@ -1,0 +1,69 @@
+// Renders haproxy.cfg from a Liquid template; the only module that imports liquidjs.
+
+import { Liquid, type Template } from "liquidjs";
+import { RenderError } from "../errors.ts";
+import type { Model } from "../model/types.ts";
+import { createLookups, type Lookups, type TemplateEntry } from "./lookups.ts";
+
+/** What a template sees besides `services` and the lookups. */
+export type RenderSettings = {
+  /** Shown in the header of the rendered file. */
+  template: string;
+  haproxy: Record<string, string | number>;
+  defaultService: string;
+};
+
+export type Renderer = {
+  /** Renders `source` (named `name` in errors) for `model`. Throws RenderError. */
+  render(source: string, name: string, model: Model, settings: RenderSettings): string;
+};
+
+/** The servers of a model as confd-style entries: accepted keys, value as `name host:port`. */
+export function entriesOf(model: Model): TemplateEntry[] {
+  return model.services.flatMap((service) =>
+    service.servers.map((server) => ({
+      key: server.key,
+      value: `${server.name} ${server.address}`,
+    })),
+  );
+}
+
+/** A renderer with a parse cache keyed by template source. */
+export function createRenderer(): Renderer {
+  const engine = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: false });
+  // Filters run synchronously inside renderSync, so one current set of lookups is enough.
+  let lookups: Lookups = createLookups([]);
+  engine.registerFilter("getv", (key: string, fallback?: string) => lookups.getv(key, fallback));
+  engine.registerFilter("getvs", (pattern: string) => lookups.getvs(pattern));
+  engine.registerFilter("gets", (pattern: string) => lookups.gets(pattern));
+  engine.registerFilter("ls", (dir: string) => lookups.ls(dir));
+  engine.registerFilter("exists", (key: string) => lookups.exists(key));
+
+  const parsed = new Map<string, Template[]>();
+
+  return {
+    render(source, name, model, settings) {
+      let templates = parsed.get(source);
+      try {
+        if (!templates) {
+          templates = engine.parse(source);
+          parsed.clear();
+          parsed.set(source, templates);
+        }
+        lookups = createLookups(entriesOf(model));
+        return engine.renderSync(templates, {
+          services: model.services,
+          revision: model.revision,
+          template: settings.template,
+          haproxy: settings.haproxy,
+          default_service: settings.defaultService,
+        }) as string;
+      } catch (error) {
+        const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new RenderError(`${name}: ${message}`, { cause: error });
+      } finally {
+        lookups = createLookups([]);
+      }
+    },
+  };
+}

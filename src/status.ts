@@ -1,0 +1,37 @@
+// The status document served at /v1/status and printed by `lbctl status`.
+
+import type { Rejected } from "./model/types.ts";
+
+export type Status = {
+  version: string;
+  etcd: {
+    connected: boolean;
+    revision: number;
+    endpoint: string | null;
+    synced: boolean;
+    relists: number;
+    reconnects: number;
+    last_error: string | null;
+  };
+  haproxy: {
+    running: boolean;
+    mode: string;
+    pid: number | null;
+    workers: number[];
+    reloads: number;
+    restarts: number;
+    runtime_updates: number;
+    last_reload_at: string | null;
+  };
+  apply: {
+    applies: number;
+    last_ok_at: string | null;
+    last_error: string | null;
+    pending: boolean;
+    /** Revision of the model last applied. */
+    revision: number;
+  };
+  services: number;
+  backends: number;
+  rejected: Rejected[];
+};
