@@ -10,6 +10,7 @@ import protobuf from "protobufjs";
 const root = join(import.meta.dir, "..");
 const outfile = process.argv[2] ?? join(root, "dist", "sluice");
 const protoDir = join(root, "node_modules", "etcd3", "proto");
+// biome-ignore lint/suspicious/noTemplateCurlyInString: this is the source text to find
 const LOAD_CALL = "(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {";
 
 const protoRoot = new protobuf.Root();

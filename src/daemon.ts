@@ -148,8 +148,8 @@ export async function runDaemon(
     pending: false,
   };
 
-  let running: Promise<string> | undefined;
-  let again = false;
+  let chain: Promise<unknown> = Promise.resolve();
+  let queued: Promise<string> | undefined;
 
   async function applyOnce(): Promise<string> {
     model = buildModel(kvs, {
@@ -178,33 +178,29 @@ export async function runDaemon(
     return outcome;
   }
 
-  /** Applies the newest state; concurrent calls share one run plus at most one follow-up. */
-  async function applyLatest(): Promise<string> {
-    if (running) {
-      again = true;
-      applyState.pending = true;
-      return running.then(() => applyLatest());
-    }
-    running = (async () => {
+  /**
+   * Applies the newest state. Applies run one at a time; a call made while one runs queues a
+   * single follow-up, which reads the state when it starts, so a burst costs at most two applies.
+   */
+  function applyLatest(): Promise<string> {
+    if (queued) return queued;
+    applyState.pending = true;
+    const run = chain.then(async () => {
+      queued = undefined;
+      applyState.pending = false;
       try {
-        do {
-          again = false;
-          applyState.pending = false;
-          try {
-            return await applyOnce();
-          } catch (error) {
-            applyState.lastError = describeError(error);
-            log.error("apply failed; the last good config keeps serving", {
-              error: applyState.lastError,
-            });
-            throw error;
-          }
-        } while (again);
-      } finally {
-        running = undefined;
+        return await applyOnce();
+      } catch (error) {
+        applyState.lastError = describeError(error);
+        log.error("apply failed; the last good config keeps serving", {
+          error: applyState.lastError,
+        });
+        throw error;
       }
-    })();
-    return running;
+    });
+    queued = run;
+    chain = run.catch(() => undefined);
+    return run;
   }
 
   const coalescer = createCoalescer(
@@ -241,7 +237,7 @@ export async function runDaemon(
         applies: applyState.applies,
         last_ok_at: applyState.lastOkAt ?? null,
         last_error: applyState.lastError ?? null,
-        pending: applyState.pending || running !== undefined,
+        pending: applyState.pending,
         revision: applyState.revision,
       },
       services: model.services.length,

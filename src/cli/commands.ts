@@ -93,7 +93,7 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 export function usage(program: string): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${c.usage.padEnd(44)} ${c.summary}`);
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(44)} ${c.summary}`);
   return `usage: ${program} <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
 }
 

@@ -142,7 +142,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       try {
         if (mode === "master-worker") {
           const procs = await masterProcesses();
-          if (procs && procs.workers.some((w) => w.reloads === 0)) return;
+          if (procs?.workers.some((w) => w.reloads === 0)) return;
         } else if ((await statsPid()) === child.pid) {
           return;
         }
