@@ -5,7 +5,7 @@ TSC := node_modules/.bin/tsc
 BIOME := node_modules/.bin/biome
 SOURCES := $(shell find src templates -type f) package.json package-lock.json packaging/build.ts
 
-.PHONY: demo test build deps lint typecheck unit integration bench rpm clean
+.PHONY: demo test build deps lint typecheck unit integration clean
 
 demo:
 	bash packaging/demo.sh
@@ -36,9 +36,6 @@ unit: deps
 
 integration: build
 	$(BUN) test test/integration
-
-bench: build
-	$(BUN) bench/reload.ts
 
 clean:
 	rm -rf dist .tmp

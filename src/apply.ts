@@ -15,8 +15,11 @@ export type ApplierOptions = {
 export type ApplyOutcome = "unchanged" | "started" | "reloaded";
 
 export type Applier = {
-  /** Makes `text` the served configuration, or throws and leaves the previous one serving. */
-  apply(text: string): Promise<ApplyOutcome>;
+  /**
+   * Makes `text` the served configuration, or throws and leaves the previous one serving.
+   * An unchanged text is skipped unless `force` is set.
+   */
+  apply(text: string, force?: boolean): Promise<ApplyOutcome>;
   /** Starts HAProxy on the last good config, when there is one. Returns whether it did. */
   startFromLastGood(): Promise<boolean>;
   /** Path of the last good copy. */
@@ -39,10 +42,10 @@ export function createApplier(options: ApplierOptions): Applier {
   return {
     lastGoodPath: lastGood,
 
-    async apply(text) {
+    async apply(text, force = false) {
       const running = supervisor.isStarted();
-      if (running && existsSync(config) && readFileSync(config, "utf8") === text)
-        return "unchanged";
+      const same = running && existsSync(config) && readFileSync(config, "utf8") === text;
+      if (same && !force) return "unchanged";
       writeFileSync(staged, text, { mode: 0o640 });
       try {
         await check(staged);

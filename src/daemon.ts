@@ -138,6 +138,8 @@ export async function runDaemon(
     revision: 0,
     overrides: config.services,
   });
+  /** The model behind the haproxy.cfg being served. */
+  let served: Model = model;
   /** Services seen with servers: kept as empty backends (503) when their keys go away. */
   const seenServices = new Set<string>();
   const applyState = {
@@ -150,8 +152,9 @@ export async function runDaemon(
 
   let chain: Promise<unknown> = Promise.resolve();
   let queued: Promise<string> | undefined;
+  let forceNext = false;
 
-  async function applyOnce(): Promise<string> {
+  async function applyOnce(force: boolean): Promise<string> {
     model = buildModel(kvs, {
       prefix: config.etcd.prefix,
       revision,
@@ -162,9 +165,10 @@ export async function runDaemon(
       if (service.servers.length > 0) seenServices.add(service.name);
     const { source, name } = loadTemplate(haproxy);
     const text = renderer.render(source, name, model, renderSettings(haproxy, model, name));
-    const outcome = await applier.apply(text);
+    const outcome = await applier.apply(text, force);
+    served = model;
     applyState.applies++;
-    applyState.revision = revision;
+    applyState.revision = model.revision;
     applyState.lastOkAt = new Date().toISOString();
     applyState.lastError = undefined;
     if (outcome !== "unchanged") {
@@ -182,14 +186,17 @@ export async function runDaemon(
    * Applies the newest state. Applies run one at a time; a call made while one runs queues a
    * single follow-up, which reads the state when it starts, so a burst costs at most two applies.
    */
-  function applyLatest(): Promise<string> {
+  function applyLatest(force = false): Promise<string> {
+    if (force) forceNext = true;
     if (queued) return queued;
     applyState.pending = true;
     const run = chain.then(async () => {
       queued = undefined;
       applyState.pending = false;
+      const force = forceNext;
+      forceNext = false;
       try {
-        return await applyOnce();
+        return await applyOnce(force);
       } catch (error) {
         applyState.lastError = describeError(error);
         log.error("apply failed; the last good config keeps serving", {
@@ -240,8 +247,8 @@ export async function runDaemon(
         pending: applyState.pending,
         revision: applyState.revision,
       },
-      services: model.services.length,
-      backends: countServers(model),
+      services: served.services.length,
+      backends: countServers(served),
       rejected: model.rejected,
     };
   }
@@ -251,9 +258,9 @@ export async function runDaemon(
     : undefined;
   const app = createAdminApp({
     status,
-    services: () => model.services,
+    services: () => served.services,
     config: () => (existsSync(haproxy.config) ? readFileSync(haproxy.config, "utf8") : undefined),
-    reload: () => applyLatest(),
+    reload: () => applyLatest(true),
     token: () => token,
   });
 

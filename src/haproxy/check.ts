@@ -6,7 +6,7 @@ import { HaproxyCheckError } from "../errors.ts";
 export async function checkConfig(binary: string, file: string, timeoutMs: number): Promise<void> {
   let child: Bun.Subprocess<"ignore", "pipe", "pipe">;
   try {
-    child = Bun.spawn([binary, "-c", "-q", "-f", file], {
+    child = Bun.spawn([binary, "-c", "-f", file], {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -81,6 +81,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   let lastReloadAt: string | undefined;
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
   const draining = new Set<Subprocess>();
+  let knownWorkers: number[] = [];
 
   function spawn(extra: string[]): Subprocess {
     const args =
@@ -142,7 +143,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       try {
         if (mode === "master-worker") {
           const procs = await masterProcesses();
-          if (procs?.workers.some((w) => w.reloads === 0)) return;
+          if (procs?.workers.some((w) => w.reloads === 0)) {
+            knownWorkers = procs.workers.map((w) => w.pid);
+            return;
+          }
         } else if ((await statsPid()) === child.pid) {
           return;
         }
@@ -180,7 +184,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       if (after.failedReloads > before.failedReloads) {
         throw new ApplyError("haproxy refused the reload; the previous workers keep serving");
       }
-      if (after.workers.some((w) => w.reloads === 0)) return;
+      if (after.workers.some((w) => w.reloads === 0)) {
+        knownWorkers = after.workers.map((w) => w.pid);
+        return;
+      }
     }
     throw new ApplyError(`haproxy reload did not finish within ${READY_TIMEOUT_MS}ms`);
   }
@@ -236,26 +243,23 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     isStarted: () => started && current !== undefined,
 
     async status() {
-      let workers: number[] = [];
       let pid = current?.pid;
-      if (current) {
-        try {
-          if (mode === "master-worker") {
-            const procs = await masterProcesses();
-            workers = procs?.workers.map((w) => w.pid) ?? [];
-            pid = procs?.masterPid ?? pid;
-          } else {
-            workers = [current.pid, ...[...draining].map((c) => c.pid)];
-          }
-        } catch {
-          workers = [];
+      if (current && mode === "master-worker") {
+        // During a reload the master re-executes and does not answer: keep the last list.
+        const procs = await masterProcesses().catch(() => undefined);
+        if (procs) {
+          knownWorkers = procs.workers.map((w) => w.pid);
+          pid = procs.masterPid;
         }
+      } else if (current) {
+        knownWorkers = [current.pid, ...[...draining].map((c) => c.pid)];
       }
+      if (!current) knownWorkers = [];
       return {
-        running: current !== undefined && workers.length > 0,
+        running: current !== undefined && current.exitCode === null,
         mode,
         pid,
-        workers,
+        workers: knownWorkers,
         reloads,
         restarts,
         lastReloadAt,

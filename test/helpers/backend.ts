@@ -1,0 +1,24 @@
+// Demo HTTP backends on loopback that answer with their own name.
+
+export type TestBackend = { name: string; port: number; address: string; hits: number; stop(): void };
+
+export function startBackend(name: string): TestBackend {
+  const backend: TestBackend = {
+    name,
+    port: 0,
+    address: "",
+    hits: 0,
+    stop: () => server.stop(true),
+  };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch() {
+      backend.hits++;
+      return new Response(name, { headers: { "x-backend": name } });
+    },
+  });
+  backend.port = server.port ?? 0;
+  backend.address = `127.0.0.1:${backend.port}`;
+  return backend;
+}

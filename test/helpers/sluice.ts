@@ -1,0 +1,133 @@
+// Runs the compiled dist/sluice against a test etcd, with HAProxy on free loopback ports.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Status } from "../../src/status.ts";
+import { freePort, waitFor } from "./ports.ts";
+
+export const SLUICE_BINARY = join(import.meta.dir, "..", "..", "dist", "sluice");
+
+export type SluiceOptions = {
+  etcdEndpoint: string;
+  mode?: "master-worker" | "sf";
+  /** Template source written to <dir>/haproxy.cfg.liquid; the default template when absent. */
+  template?: string;
+  /** Extra TOML appended to the generated config. */
+  extraToml?: string;
+  /** `[haproxy]` lines added to the generated section. */
+  haproxyToml?: string;
+};
+
+export type TestSluice = {
+  dir: string;
+  configFile: string;
+  renderedFile: string;
+  templateFile: string;
+  httpPort: number;
+  adminUrl: string;
+  logFile: string;
+  status(): Promise<Status>;
+  /** GET through HAProxy's HTTP frontend. */
+  get(path?: string, init?: RequestInit): Promise<Response>;
+  /** Names of the backends that answered `count` sequential requests. */
+  sample(count: number): Promise<string[]>;
+  /** Resolves once the served config reflects etcd revision `revision` (or later). */
+  waitApplied(revision: number | string, timeoutMs?: number): Promise<Status>;
+  log(): string;
+  stop(): Promise<number>;
+};
+
+export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
+  if (!existsSync(SLUICE_BINARY)) throw new Error(`${SLUICE_BINARY} is missing: run make build`);
+  const dir = mkdtempSync(join(tmpdir(), "sluice-test-"));
+  const httpPort = freePort();
+  const statsPort = freePort();
+  const adminPort = freePort();
+  const configFile = join(dir, "sluice.toml");
+  const templateFile = join(dir, "haproxy.cfg.liquid");
+  const renderedFile = join(dir, "state", "haproxy.cfg");
+  const logFile = join(dir, "sluice.log");
+  if (options.template !== undefined) writeFileSync(templateFile, options.template);
+  writeFileSync(
+    configFile,
+    `state_dir = "state"
+
+[etcd]
+endpoints = ["${options.etcdEndpoint}"]
+prefix = "/apps/"
+
+[haproxy]
+template = "haproxy.cfg.liquid"
+runtime_dir = "run"
+reload = "${options.mode ?? "master-worker"}"
+bind = "127.0.0.1:${httpPort}"
+stats_bind = "127.0.0.1:${statsPort}"
+hard_stop_after = "5s"
+${options.haproxyToml ?? ""}
+
+[admin]
+listen = "127.0.0.1:${adminPort}"
+
+${options.extraToml ?? ""}
+`,
+  );
+  const child = Bun.spawn([SLUICE_BINARY, "serve", "--config", configFile], {
+    cwd: dir,
+    stdout: Bun.file(`${logFile}.out`),
+    stderr: Bun.file(logFile),
+  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
+  try {
+    await waitFor("sluice admin API", async () => (await fetch(`${adminUrl}/healthz`)).ok, 10_000);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}\n${readLog()}`);
+  }
+
+  const sluice: TestSluice = {
+    dir,
+    configFile,
+    renderedFile,
+    templateFile,
+    httpPort,
+    adminUrl,
+    logFile,
+    async status() {
+      const response = await fetch(`${adminUrl}/v1/status`);
+      return (await response.json()) as Status;
+    },
+    get(path = "/", init) {
+      return fetch(`http://127.0.0.1:${httpPort}${path}`, init);
+    },
+    async sample(count) {
+      const names: string[] = [];
+      for (let i = 0; i < count; i++) {
+        const response = await sluice.get("/", { headers: { connection: "close" } });
+        names.push(response.status === 200 ? await response.text() : `HTTP ${response.status}`);
+      }
+      return names;
+    },
+    waitApplied(revision, timeoutMs = 5000) {
+      return waitFor(
+        `apply of revision ${revision}`,
+        async () => {
+          const s = await sluice.status();
+          return s.apply.revision >= Number(revision) && !s.apply.pending ? s : undefined;
+        },
+        timeoutMs,
+      );
+    },
+    log: readLog,
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      const code = await child.exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+  return sluice;
+}
