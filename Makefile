@@ -5,7 +5,7 @@ TSC := node_modules/.bin/tsc
 BIOME := node_modules/.bin/biome
 SOURCES := $(shell find src templates -type f) package.json package-lock.json packaging/build.ts
 
-.PHONY: demo test build deps lint typecheck unit integration clean
+.PHONY: demo test build deps lint typecheck unit integration bench clean
 
 demo:
 	bash packaging/demo.sh
@@ -39,3 +39,6 @@ integration: build
 
 clean:
 	rm -rf dist .tmp
+
+bench: build
+	$(BUN) bench/bench.ts

@@ -1,6 +1,12 @@
 // Demo HTTP backends on loopback that answer with their own name.
 
-export type TestBackend = { name: string; port: number; address: string; hits: number; stop(): void };
+export type TestBackend = {
+  name: string;
+  port: number;
+  address: string;
+  hits: number;
+  stop(): void;
+};
 
 export function startBackend(name: string): TestBackend {
   const backend: TestBackend = {

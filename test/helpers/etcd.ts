@@ -32,7 +32,12 @@ export async function startEtcd(): Promise<TestEtcd> {
     { stdout: "ignore", stderr: Bun.file(join(dir, "etcd.log")) },
   );
   const client = new Etcd3({ hosts: endpoint });
-  await waitFor("etcd to answer", async () => (await client.get("/probe").string()) === null, 15_000, 50);
+  await waitFor(
+    "etcd to answer",
+    async () => (await client.get("/probe").string()) === null,
+    15_000,
+    50,
+  );
   return {
     endpoint,
     client,

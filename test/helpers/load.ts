@@ -13,6 +13,8 @@ export type LoadOptions = {
   maxMs: number;
   /** ... or after this many requests. */
   maxRequests: number;
+  /** Extra request headers (e.g. a Host header that picks the service). */
+  headers?: Record<string, string>;
 };
 
 export function startLoad(options: LoadOptions): Load {
@@ -23,7 +25,10 @@ export function startLoad(options: LoadOptions): Load {
     result.failed++;
     result.errors.set(reason, (result.errors.get(reason) ?? 0) + 1);
   };
-  const headers: Record<string, string> = options.keepAlive ? {} : { connection: "close" };
+  const headers: Record<string, string> = {
+    ...options.headers,
+    ...(options.keepAlive ? {} : { connection: "close" }),
+  };
   const worker = async () => {
     while (running && Date.now() < deadline && result.ok + result.failed < options.maxRequests) {
       try {

@@ -30,5 +30,7 @@ export async function waitFor<T>(
     }
     await Bun.sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+  throw new Error(
+    `timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`,
+  );
 }

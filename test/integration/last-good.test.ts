@@ -29,9 +29,12 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-async function forceReload(): Promise<{ status: number; body: { ok: boolean; error?: string } }> {
+async function forceReload(): Promise<{ status: number; body: { ok: boolean; error?: string; outcome?: string } }> {
   const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
-  return { status: response.status, body: (await response.json()) as { ok: boolean; error?: string } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { ok: boolean; error?: string; outcome?: string },
+  };
 }
 
 describe("last good config wins", () => {
@@ -55,12 +58,18 @@ describe("last good config wins", () => {
     const reloadsBefore = (await sluice.status()).haproxy.reloads;
     writeFileSync(
       sluice.templateFile,
-      DEFAULT_TEMPLATE.replace("    maxconn 4096\n", "    maxconn 4096\n    no-such-directive on\n"),
+      DEFAULT_TEMPLATE.replace(
+        "    maxconn 4096\n",
+        "    maxconn 4096\n    no-such-directive on\n",
+      ),
     );
     const put = await etcd.client.put("/apps/web/b").value(`web-b ${b.address}`);
     await waitFor("the failed apply", async () => {
       const s = await sluice.status();
-      return s.apply.revision < Number(put.header.revision) && s.apply.last_error?.includes("no-such-directive");
+      return (
+        s.apply.revision < Number(put.header.revision) &&
+        s.apply.last_error?.includes("no-such-directive")
+      );
     });
     expect(sluice.log()).toContain("no-such-directive");
     expect(readFileSync(sluice.renderedFile, "utf8")).toBe(served);

@@ -69,8 +69,13 @@ describe("routing through the compiled sluice", () => {
       const s = await sluice.status();
       return s.rejected.length === 2 ? s : undefined;
     });
-    expect(status.rejected.map((r) => r.key).sort()).toEqual(["/apps/web/evil", "/apps/web/keywords"]);
-    expect(status.rejected.find((r) => r.key === "/apps/web/evil")?.reason).toContain("control character");
+    expect(status.rejected.map((r) => r.key).sort()).toEqual([
+      "/apps/web/evil",
+      "/apps/web/keywords",
+    ]);
+    expect(status.rejected.find((r) => r.key === "/apps/web/evil")?.reason).toContain(
+      "control character",
+    );
     expect(status.backends).toBe(2);
     const rendered = readFileSync(sluice.renderedFile, "utf8");
     expect(rendered).not.toContain("evil");

@@ -48,7 +48,9 @@ describe.each(["master-worker", "sf"] as const)("supervising HAProxy in %s mode"
         "haproxy to be restarted",
         async () => {
           const s = await sluice.status();
-          return s.haproxy.restarts >= 1 && s.haproxy.running && s.haproxy.pid !== pid ? s : undefined;
+          return s.haproxy.restarts >= 1 && s.haproxy.running && s.haproxy.pid !== pid
+            ? s
+            : undefined;
         },
         10_000,
       );
