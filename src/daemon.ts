@@ -14,7 +14,7 @@ import { checkConfig } from "./haproxy/check.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { createSupervisor } from "./haproxy/supervisor.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { buildModel, countServers } from "./model/build.ts";
+import { type BuildModelOptions, buildModel, countServers } from "./model/build.ts";
 import type { KeyValue, Model } from "./model/types.ts";
 import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
 import { createRenderer, type RenderSettings } from "./render/render.ts";
@@ -56,6 +56,22 @@ export function renderSettings(
   };
 }
 
+/** How sluice.toml shapes the model: prefix, per-service overrides, and the default service,
+ * which always exists (so `default_backend` never names a missing backend). */
+export function modelOptions(
+  config: SluiceConfig,
+  revision: number,
+  retain: Iterable<string> = [],
+): BuildModelOptions {
+  const defaultService = config.haproxy?.defaultService;
+  return {
+    prefix: config.etcd.prefix,
+    revision,
+    overrides: config.services,
+    retain: defaultService ? [...retain, defaultService] : retain,
+  };
+}
+
 function requireHaproxy(config: SluiceConfig): HaproxySection {
   if (!config.haproxy) {
     throw new ConfigError(`${config.file}: [haproxy]: section missing; sluice serve needs it`);
@@ -72,11 +88,7 @@ export async function renderOnce(
   const discovery = createEtcdDiscovery(config.etcd, log);
   try {
     const { kvs, revision } = await discovery.snapshot();
-    const model = buildModel(kvs, {
-      prefix: config.etcd.prefix,
-      revision,
-      overrides: config.services,
-    });
+    const model = buildModel(kvs, modelOptions(config, revision));
     const { source, name } = loadTemplate(haproxy);
     const text = createRenderer().render(source, name, model, renderSettings(haproxy, model, name));
     mkdirSync(dirname(haproxy.config), { recursive: true });
@@ -133,13 +145,10 @@ export async function runDaemon(
 
   let kvs: KeyValue[] = [];
   let revision = 0;
-  let model: Model = buildModel([], {
-    prefix: config.etcd.prefix,
-    revision: 0,
-    overrides: config.services,
-  });
-  /** The model behind the haproxy.cfg being served. */
+  let model: Model = buildModel([], modelOptions(config, 0));
+  /** The model behind the haproxy.cfg being served, and what it was rendered from. */
   let served: Model = model;
+  let servedFingerprint = "";
   /** Services seen with servers: kept as empty backends (503) when their keys go away. */
   const seenServices = new Set<string>();
   const applyState = {
@@ -155,17 +164,21 @@ export async function runDaemon(
   let forceNext = false;
 
   async function applyOnce(force: boolean): Promise<string> {
-    model = buildModel(kvs, {
-      prefix: config.etcd.prefix,
-      revision,
-      overrides: config.services,
-      retain: seenServices,
-    });
-    for (const service of model.services)
+    model = buildModel(kvs, modelOptions(config, revision, seenServices));
+    for (const service of model.services) {
       if (service.servers.length > 0) seenServices.add(service.name);
+    }
     const { source, name } = loadTemplate(haproxy);
-    const text = renderer.render(source, name, model, renderSettings(haproxy, model, name));
-    const outcome = await applier.apply(text, force);
+    const settings = renderSettings(haproxy, model, name);
+    // The revision is left out: a change that alters nothing served must not reload HAProxy.
+    const fingerprint = JSON.stringify([model.services, source, settings]);
+    let outcome: string;
+    if (!force && fingerprint === servedFingerprint && supervisor.isStarted()) {
+      outcome = "unchanged";
+    } else {
+      outcome = await applier.apply(renderer.render(source, name, model, settings), force);
+      servedFingerprint = fingerprint;
+    }
     served = model;
     applyState.applies++;
     applyState.revision = model.revision;
@@ -173,7 +186,7 @@ export async function runDaemon(
     applyState.lastError = undefined;
     if (outcome !== "unchanged") {
       log.info(`haproxy ${outcome}`, {
-        revision,
+        revision: model.revision,
         services: model.services.length,
         backends: countServers(model),
         rejected: model.rejected.length,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.ts";
-import { loadTemplate, renderSettings } from "../daemon.ts";
+import { loadTemplate, modelOptions, renderSettings } from "../daemon.ts";
 import { describeError } from "../errors.ts";
 import { checkConfig } from "../haproxy/check.ts";
 import { buildModel } from "../model/build.ts";
@@ -18,11 +18,7 @@ export async function checkOffline(file: string): Promise<CheckResult> {
     const config = loadConfig(file);
     checked.push(file);
     if (!config.haproxy) return { ok: true, checked };
-    const model = buildModel([], {
-      prefix: config.etcd.prefix,
-      revision: 0,
-      overrides: config.services,
-    });
+    const model = buildModel([], modelOptions(config, 0));
     const { source, name } = loadTemplate(config.haproxy);
     const text = createRenderer().render(
       source,

@@ -10,6 +10,8 @@ export function formatStatus(status: Status): string {
     `apply:    ${status.apply.last_error ? `FAILED: ${status.apply.last_error}` : `ok at ${status.apply.last_ok_at ?? "-"}`}`,
     `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected.length}`,
   ];
-  for (const r of status.rejected) lines.push(`  rejected ${r.key}: ${r.reason}`);
+  // Keys and reasons come from etcd: escape them so they cannot fake lines or move the cursor.
+  for (const r of status.rejected)
+    lines.push(`  rejected ${JSON.stringify(r.key)}: ${JSON.stringify(r.reason)}`);
   return `${lines.join("\n")}\n`;
 }

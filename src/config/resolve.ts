@@ -8,7 +8,7 @@ import type { ReloadMode, ServiceOverride, SluiceConfig } from "./schema.ts";
 
 type Table = Record<string, unknown>;
 
-const NAME_PATTERN = /^[A-Za-z0-9._-]+$/;
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 const BALANCE_ALGORITHMS = new Set([
   "roundrobin",
   "static-rr",
@@ -27,12 +27,15 @@ class FieldReader {
   constructor(
     private readonly table: Table,
     private readonly section: string,
-    private readonly where: (section: string, key: string) => string,
+    private readonly where: Locate,
+    private readonly occurrence = 0,
   ) {}
 
   private fail(key: string, problem: string): never {
     const field = this.section ? `${this.section}.${key}` : key;
-    throw new ConfigError(`${this.where(this.section, key)}: ${field}: ${problem}`);
+    throw new ConfigError(
+      `${this.where(this.section, key, this.occurrence)}: ${field}: ${problem}`,
+    );
   }
 
   private take(key: string): unknown {
@@ -97,7 +100,7 @@ function describe(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
-function subTable(root: Table, name: string, where: (s: string, k: string) => string): Table {
+function subTable(root: Table, name: string, where: Locate): Table {
   const value = root[name];
   if (value === undefined) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -106,27 +109,38 @@ function subTable(root: Table, name: string, where: (s: string, k: string) => st
   return value as Table;
 }
 
-/** Line lookup over the TOML text, so messages can say `file:line`. */
-export function createLocator(
-  file: string,
-  text: string,
-): (section: string, key: string) => string {
+type Locate = (section: string, key: string, occurrence?: number) => string;
+
+/**
+ * Line lookup over the TOML text, so messages can say `file:line`. `occurrence` picks the nth
+ * `[[section]]` of an array of tables. A key not found as `key = ...` is looked for as a
+ * section header.
+ */
+export function createLocator(file: string, text: string): Locate {
   const lines = text.split("\n");
-  return (section, key) => {
+  return (section, key, occurrence = 0) => {
     let current = "";
+    let seen = -1;
     let sectionLine = 0;
+    let headerLine = 0;
+    const keyPattern = new RegExp(`^"?${escapeRegExp(key)}"?\\s*=`);
     for (let index = 0; index < lines.length; index++) {
       const line = lines[index]!.trim();
       const header = /^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?/.exec(line);
       if (header) {
         current = header[1]!;
-        if (current === section) sectionLine = index + 1;
+        if (current === section) seen++;
+        if (current === section && seen === occurrence) sectionLine = index + 1;
+        if (!headerLine && (current === key || current.startsWith(`${key}.`)) && section === "") {
+          headerLine = index + 1;
+        }
         continue;
       }
-      const keyMatch = new RegExp(`^"?${escapeRegExp(key)}"?\\s*=`).exec(line);
-      if (keyMatch && current === section) return `${file}:${index + 1}`;
+      const inSection = current === section && (section === "" || seen === occurrence);
+      if (inSection && keyPattern.test(line)) return `${file}:${index + 1}`;
     }
-    return sectionLine ? `${file}:${sectionLine}` : file;
+    const line = headerLine || sectionLine;
+    return line ? `${file}:${line}` : file;
   };
 }
 
@@ -181,7 +195,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
     h.check(
       "default_service",
       defaultService === "" || NAME_PATTERN.test(defaultService),
-      `"${defaultService}" is not a service name ([A-Za-z0-9._-])`,
+      `"${defaultService}" is not a service name (1-64 of [A-Za-z0-9._-], not starting with - or .)`,
     );
     haproxy = {
       binary: h.string("binary", "/usr/sbin/haproxy"),
@@ -233,7 +247,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   return { file, stateDir, etcd, haproxy, apply, admin, services };
 }
 
-function rejectUnknownTop(root: Table, where: (s: string, k: string) => string): void {
+function rejectUnknownTop(root: Table, where: Locate): void {
   const known = new Set(["state_dir", "etcd", "haproxy", "apply", "admin", "service"]);
   for (const key of Object.keys(root)) {
     if (!known.has(key))
@@ -241,10 +255,7 @@ function rejectUnknownTop(root: Table, where: (s: string, k: string) => string):
   }
 }
 
-function resolveServices(
-  value: unknown,
-  where: (s: string, k: string) => string,
-): ServiceOverride[] {
+function resolveServices(value: unknown, where: Locate): ServiceOverride[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     throw new ConfigError(
@@ -252,10 +263,14 @@ function resolveServices(
     );
   }
   const seen = new Set<string>();
-  return value.map((entry: Table) => {
-    const s = new FieldReader(entry, "service", where);
+  return value.map((entry: Table, index) => {
+    const s = new FieldReader(entry, "service", where, index);
     const name = s.string("name", "");
-    s.check("name", NAME_PATTERN.test(name), `"${name}" is not a service name ([A-Za-z0-9._-])`);
+    s.check(
+      "name",
+      NAME_PATTERN.test(name),
+      `"${name}" is not a service name (1-64 of [A-Za-z0-9._-], not starting with - or .)`,
+    );
     s.check("name", !seen.has(name), `service "${name}" is declared twice`);
     seen.add(name);
     const balance = s.string("balance", "leastconn");
@@ -266,7 +281,11 @@ function resolveServices(
     );
     const hostnames = s.strings("hostnames", []);
     for (const host of hostnames) {
-      s.check("hostnames", /^[A-Za-z0-9.-]+$/.test(host), `"${host}" is not a host name`);
+      s.check(
+        "hostnames",
+        /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(host),
+        `"${host}" is not a host name`,
+      );
     }
     s.rejectUnknown();
     return { name, balance, hostnames };

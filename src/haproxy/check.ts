@@ -28,6 +28,11 @@ export async function checkConfig(binary: string, file: string, timeoutMs: numbe
     .filter((line) => /ALERT|error/i.test(line))
     .map((line) => line.replace(/^\[ALERT\]\s*\(\d+\)\s*:\s*/, "").trim())
     .slice(0, 5);
-  const reason = alerts.length > 0 ? alerts.join("; ") : `exit code ${code}`;
+  const tail = `${stderr}\n${stdout}`
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(-3);
+  const reason = alerts.length > 0 ? alerts.join("; ") : [`exit code ${code}`, ...tail].join("; ");
   throw new HaproxyCheckError(`haproxy rejected ${file}: ${reason}`);
 }

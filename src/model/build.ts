@@ -1,10 +1,11 @@
 // Builds the model from the full set of keys under the prefix. Pure: same input, same model.
 
 import type { ServiceOverride } from "../config/schema.ts";
-import { decodeRegistration } from "./decode.ts";
+import { decodeRegistration, NAME, quote } from "./decode.ts";
 import type { KeyValue, Model, Rejected, Server, Service } from "./types.ts";
 
-const SERVICE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: keys with them are rejected
+const UNSAFE_KEY = /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/;
 const SHOWN_VALUE_LENGTH = 200;
 
 export type BuildModelOptions = {
@@ -17,7 +18,11 @@ export type BuildModelOptions = {
 };
 
 function reject(key: string, value: string, reason: string): Rejected {
-  return { key, value: value.slice(0, SHOWN_VALUE_LENGTH), reason };
+  return {
+    key,
+    value: value.slice(0, SHOWN_VALUE_LENGTH),
+    reason: reason.slice(0, SHOWN_VALUE_LENGTH),
+  };
 }
 
 /** Decodes every key, groups servers by service, and lists what was rejected and why. */
@@ -29,14 +34,24 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
 
   for (const { key, value } of sorted) {
     if (!key.startsWith(options.prefix)) continue;
+    if (UNSAFE_KEY.test(key)) {
+      rejected.push(reject(key, value, "key contains a space, control character or line break"));
+      continue;
+    }
     const parts = key.slice(options.prefix.length).split("/");
     if (parts.length !== 2 || parts[1] === "") {
       rejected.push(reject(key, value, `key must be ${options.prefix}<service>/<instance>`));
       continue;
     }
     const [service, instance] = parts as [string, string];
-    if (!SERVICE_NAME.test(service)) {
-      rejected.push(reject(key, value, "service name must match [A-Za-z0-9._-]{1,64}"));
+    if (!NAME.test(service)) {
+      rejected.push(
+        reject(
+          key,
+          value,
+          `service name ${quote(service)} must be 1-64 of [A-Za-z0-9._-], not starting with - or .`,
+        ),
+      );
       continue;
     }
     const decoded = decodeRegistration(key, instance, value);

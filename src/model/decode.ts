@@ -4,7 +4,8 @@ import type { Server } from "./types.ts";
 
 export type Decoded = { ok: true; server: Server } | { ok: false; reason: string };
 
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** Names start with a letter, digit or `_`: a leading `-` would read as an option to HAProxy. */
+export const NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const MAX_VALUE_LENGTH = 4096;
 const JSON_FIELDS = new Set(["addr", "name", "weight", "drain", "meta"]);
@@ -15,8 +16,20 @@ function fail(reason: string): Decoded {
 
 /** Turns any string into a valid server name: characters outside the charset become `-`. */
 export function deriveName(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64);
+  const cleaned = text
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .replace(/^[.-]+/, "")
+    .slice(0, 64);
   return cleaned === "" ? "server" : cleaned;
+}
+
+/** Shows untrusted text in a reason: quoted, escaped, on one line, and short. */
+export function quote(text: string, max = 64): string {
+  const shown = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(shown).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function isIPv4(host: string): boolean {
@@ -49,16 +62,17 @@ type Address = { host: string; port: number; address: string };
 /** Parses `host:port` or `[v6]:port`. */
 export function parseAddress(text: string): Address | string {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
-  if (!match) return `address "${text}" is not host:port`;
+  if (!match) return `address ${quote(text)} is not host:port`;
   const port = Number(match[3]);
   if (port < 1 || port > 65535) return `port ${match[3]} is outside 1-65535`;
   const v6 = match[1];
   if (v6 !== undefined) {
-    if (!isIPv6(v6)) return `"${v6}" is not an IPv6 address`;
+    if (!isIPv6(v6)) return `${quote(v6)} is not an IPv6 address`;
     return { host: v6, port, address: `[${v6}]:${port}` };
   }
   const host = match[2]!;
-  if (!isIPv4(host) && !isDnsName(host)) return `host "${host}" is not an IPv4 address or DNS name`;
+  if (!isIPv4(host) && !isDnsName(host))
+    return `host ${quote(host)} is not an IPv4 address or DNS name`;
   return { host, port, address: `${host}:${port}` };
 }
 
@@ -91,7 +105,7 @@ function decodeJson(key: string, value: string, defaultName: string): Decoded {
   let name = defaultName;
   if (record.name !== undefined) {
     if (typeof record.name !== "string" || !NAME.test(record.name)) {
-      return fail('JSON field "name" must match [A-Za-z0-9._-]{1,64}');
+      return fail('JSON field "name" must be 1-64 of [A-Za-z0-9._-], not starting with - or .');
     }
     name = record.name;
   }
@@ -148,8 +162,11 @@ export function decodeRegistration(key: string, instance: string, value: string)
   }
   if (words.length === 2) {
     const [name, addressText] = words as [string, string];
-    if (!NAME.test(name))
-      return fail(`server name "${deriveName(name)}" must match [A-Za-z0-9._-]{1,64}`);
+    if (!NAME.test(name)) {
+      return fail(
+        `server name ${quote(name)} must be 1-64 of [A-Za-z0-9._-], not starting with - or .`,
+      );
+    }
     const address = parseAddress(addressText);
     if (typeof address === "string") return fail(address);
     return { ok: true, server: server(key, name, address) };

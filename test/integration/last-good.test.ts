@@ -29,7 +29,10 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-async function forceReload(): Promise<{ status: number; body: { ok: boolean; error?: string; outcome?: string } }> {
+async function forceReload(): Promise<{
+  status: number;
+  body: { ok: boolean; error?: string; outcome?: string };
+}> {
   const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
   return {
     status: response.status,

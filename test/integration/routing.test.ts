@@ -62,13 +62,14 @@ describe("routing through the compiled sluice", () => {
   });
 
   test("a hostile value is rejected, reported in status, and never reaches haproxy.cfg", async () => {
+    const reloadsBefore = (await sluice.status()).haproxy.reloads;
     const hostile = `evil ${a.address}\n    bind 127.0.0.1:1`;
     await etcd.client.put("/apps/web/evil").value(hostile);
-    await etcd.client.put("/apps/web/keywords").value(`kw ${a.address} backup check inter 1`);
-    const status = await waitFor("rejections in status", async () => {
-      const s = await sluice.status();
-      return s.rejected.length === 2 ? s : undefined;
-    });
+    const put = await etcd.client
+      .put("/apps/web/keywords")
+      .value(`kw ${a.address} backup check inter 1`);
+    const status = await sluice.waitApplied(put.header.revision);
+    expect(status.rejected).toHaveLength(2);
     expect(status.rejected.map((r) => r.key).sort()).toEqual([
       "/apps/web/evil",
       "/apps/web/keywords",
@@ -81,6 +82,8 @@ describe("routing through the compiled sluice", () => {
     expect(rendered).not.toContain("evil");
     expect(rendered).not.toContain("127.0.0.1:1\n");
     expect(rendered).not.toContain("backup");
+    // Nothing served changed, so HAProxy was not reloaded.
+    expect(status.haproxy.reloads).toBe(reloadsBefore);
     await etcd.client.delete().key("/apps/web/evil");
     await etcd.client.delete().key("/apps/web/keywords");
     await waitFor("rejections cleared", async () => (await sluice.status()).rejected.length === 0);

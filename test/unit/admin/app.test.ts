@@ -1,0 +1,234 @@
+import { describe, expect, test } from "bun:test";
+import { type AdminHandlers, createAdminApp } from "../../../src/admin/app.ts";
+import type { Service } from "../../../src/model/types.ts";
+import type { Status } from "../../../src/status.ts";
+
+function healthyStatus(): Status {
+  return {
+    version: "0.1.0",
+    etcd: {
+      connected: true,
+      revision: 42,
+      endpoint: "http://127.0.0.1:2379",
+      synced: true,
+      relists: 0,
+      reconnects: 0,
+      last_error: null,
+    },
+    haproxy: {
+      running: true,
+      mode: "master-worker",
+      pid: 100,
+      workers: [101],
+      reloads: 3,
+      restarts: 0,
+      runtime_updates: 0,
+      last_reload_at: "2025-01-01T00:00:00.000Z",
+    },
+    apply: {
+      applies: 4,
+      last_ok_at: "2025-01-01T00:00:00.000Z",
+      last_error: null,
+      pending: false,
+      revision: 42,
+    },
+    services: 1,
+    backends: 1,
+    rejected: [{ key: "/apps/web/bad", value: "a 1.2.3.4:0", reason: "port 0 is outside 1-65535" }],
+  };
+}
+
+const WEB: Service = {
+  name: "web",
+  balance: "leastconn",
+  hostnames: [],
+  servers: [
+    {
+      key: "/apps/web/a",
+      name: "web-1",
+      host: "10.0.0.1",
+      port: 80,
+      address: "10.0.0.1:80",
+      weight: 1,
+      drain: false,
+      meta: {},
+    },
+  ],
+};
+
+type Fake = AdminHandlers & { reloads: number };
+
+function fakeHandlers(overrides: Partial<AdminHandlers> = {}): Fake {
+  const fake: Fake = {
+    reloads: 0,
+    status: async () => healthyStatus(),
+    services: () => [WEB],
+    config: () => undefined,
+    reload: async () => {
+      fake.reloads++;
+      return "reloaded";
+    },
+    token: () => undefined,
+    ...overrides,
+  };
+  return fake;
+}
+
+describe("admin API", () => {
+  test("GET /healthz answers 200 ok", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/healthz");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ok\n");
+  });
+
+  test("GET /readyz answers 200 when synced, running and the last apply succeeded", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/readyz");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ready\n");
+  });
+
+  test("GET /readyz answers 503 with every reason when not ready", async () => {
+    const status = healthyStatus();
+    status.etcd.synced = false;
+    status.haproxy.running = false;
+    status.apply.last_error = "haproxy -c failed";
+    const app = createAdminApp(fakeHandlers({ status: async () => status }));
+    const response = await app.request("/readyz");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      ready: false,
+      reasons: [
+        "not synced with etcd yet",
+        "haproxy is not running",
+        "last apply failed: haproxy -c failed",
+      ],
+    });
+  });
+
+  test("GET /readyz names only the failing condition", async () => {
+    const status = healthyStatus();
+    status.haproxy.running = false;
+    const response = await createAdminApp(fakeHandlers({ status: async () => status })).request(
+      "/readyz",
+    );
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { reasons: string[] }).reasons).toEqual([
+      "haproxy is not running",
+    ]);
+  });
+
+  test("GET /v1/status returns the status document as JSON", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/v1/status");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(await response.json()).toEqual(healthyStatus());
+  });
+
+  test("GET /v1/services lists services and /v1/services/NAME returns one", async () => {
+    const app = createAdminApp(fakeHandlers());
+    const all = await app.request("/v1/services");
+    expect(await all.json()).toEqual([WEB]);
+    const one = await app.request("/v1/services/web");
+    expect(one.status).toBe(200);
+    expect(await one.json()).toEqual(WEB);
+  });
+
+  test("GET /v1/services/NAME answers 404 naming an unknown service", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/v1/services/nope");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'no service named "nope"' });
+  });
+
+  test("GET /v1/config answers 404 before anything is applied", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/v1/config");
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: string }).error).toContain("no haproxy.cfg");
+  });
+
+  test("GET /v1/config returns the served haproxy.cfg once applied", async () => {
+    const text = "global\n    maxconn 10\n";
+    const response = await createAdminApp(fakeHandlers({ config: () => text })).request(
+      "/v1/config",
+    );
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(text);
+  });
+
+  test("an unknown endpoint answers 404 JSON naming it", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/v2/nothing");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: "no such endpoint: GET /v2/nothing" });
+  });
+
+  test("a failing handler answers 500 JSON with the message", async () => {
+    const app = createAdminApp(
+      fakeHandlers({
+        status: async () => {
+          throw new Error("supervisor gone");
+        },
+      }),
+    );
+    const response = await app.request("/v1/status");
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "supervisor gone" });
+  });
+});
+
+describe("POST /v1/reload", () => {
+  test("without a configured token, reloads and returns the outcome", async () => {
+    const handlers = fakeHandlers();
+    const response = await createAdminApp(handlers).request("/v1/reload", { method: "POST" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, outcome: "reloaded" });
+    expect(handlers.reloads).toBe(1);
+  });
+
+  test("with a token set, refuses a request without the bearer token and does not reload", async () => {
+    const handlers = fakeHandlers({ token: () => "s3cret" });
+    const response = await createAdminApp(handlers).request("/v1/reload", { method: "POST" });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: string }).error).toContain("bearer token");
+    expect(handlers.reloads).toBe(0);
+  });
+
+  test("with a token set, refuses a wrong token", async () => {
+    const handlers = fakeHandlers({ token: () => "s3cret" });
+    for (const authorization of ["Bearer wrong", "s3cret", "Basic s3cret", "Bearer s3cret2"]) {
+      const response = await createAdminApp(handlers).request("/v1/reload", {
+        method: "POST",
+        headers: { authorization },
+      });
+      expect(response.status).toBe(401);
+    }
+    expect(handlers.reloads).toBe(0);
+  });
+
+  test("with a token set, reloads when the right bearer token is given", async () => {
+    const handlers = fakeHandlers({ token: () => "s3cret" });
+    const response = await createAdminApp(handlers).request("/v1/reload", {
+      method: "POST",
+      headers: { Authorization: "Bearer s3cret" },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, outcome: "reloaded" });
+    expect(handlers.reloads).toBe(1);
+  });
+
+  test("a failed reload answers 500 with the error", async () => {
+    const handlers = fakeHandlers({
+      reload: async () => {
+        throw new Error("haproxy -c rejected the config");
+      },
+    });
+    const response = await createAdminApp(handlers).request("/v1/reload", { method: "POST" });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ ok: false, error: "haproxy -c rejected the config" });
+  });
+
+  test("GET is not a way to reload", async () => {
+    const handlers = fakeHandlers();
+    const response = await createAdminApp(handlers).request("/v1/reload");
+    expect(response.status).toBe(404);
+    expect(handlers.reloads).toBe(0);
+  });
+});

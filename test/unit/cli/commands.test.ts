@@ -1,0 +1,104 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../../../package.json" with { type: "json" };
+import { runCommand } from "../../../src/cli/commands.ts";
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCommand("lbctl", argv, {
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+  });
+  return { code, out: out.join(""), err: err.join("") };
+}
+
+describe("runCommand", () => {
+  test("version prints the package version and exits 0", async () => {
+    const result = await run(["version"]);
+    expect(result).toEqual({ code: 0, out: `sluice ${pkg.version}\n`, err: "" });
+  });
+
+  test("version --json prints the version as JSON", async () => {
+    const result = await run(["version", "--json"]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toEqual({ version: pkg.version });
+  });
+
+  test("--version works like version", async () => {
+    expect((await run(["--version"])).out).toBe(`sluice ${pkg.version}\n`);
+  });
+
+  test("an unknown command exits 2 naming it, with the usage", async () => {
+    const result = await run(["frobnicate"]);
+    expect(result.code).toBe(2);
+    expect(result.out).toBe("");
+    expect(result.err).toContain('lbctl: unknown command "frobnicate"');
+    expect(result.err).toContain("usage: lbctl <command> [options]");
+  });
+
+  test("an unknown option exits 2 naming it, with the command's usage", async () => {
+    const result = await run(["version", "--frob"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("unknown option --frob");
+    expect(result.err).toContain("usage: lbctl version [--json]");
+  });
+
+  test("a valued option without its value exits 2", async () => {
+    const result = await run(["check", "--config"]);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain("--config needs a value");
+  });
+
+  test("no command prints the usage and exits 2; help exits 0", async () => {
+    const none = await run([]);
+    expect(none.code).toBe(2);
+    expect(none.out).toContain("usage: lbctl <command> [options]");
+    const help = await run(["help"]);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("check [--config FILE] [--json]");
+  });
+
+  test("check with a config file that does not exist exits 1 naming the file", async () => {
+    const file = "/nonexistent/sluice-unit/sluice.toml";
+    const result = await run(["check", "--config", file]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(file);
+    expect(result.err).toContain("no such file");
+  });
+
+  test("check --json reports the failure as JSON and exits 1", async () => {
+    const file = "/nonexistent/sluice-unit/sluice.toml";
+    const result = await run(["check", `--config=${file}`, "--json"]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.out) as { ok: boolean; error: string };
+    expect(report.ok).toBe(false);
+    expect(report.error).toContain(file);
+  });
+
+  test("check validates config, the embedded default template and haproxy -c, and exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
+    try {
+      const file = join(dir, "sluice.toml");
+      writeFileSync(
+        file,
+        [
+          "[haproxy]",
+          'template = "no-such-template.liquid"',
+          `runtime_dir = "${join(dir, "run")}"`,
+          'bind = "127.0.0.1:18080"',
+          'stats_bind = "127.0.0.1:18888"',
+          "",
+        ].join("\n"),
+      );
+      const result = await run(["check", "--config", file]);
+      expect(result.err).toBe("");
+      expect(result.out).toBe(`ok: ${file}, the default template, haproxy -c\n`);
+      expect(result.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

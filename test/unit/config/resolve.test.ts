@@ -1,0 +1,273 @@
+import { describe, expect, test } from "bun:test";
+import { parseConfigText } from "../../../src/config/load.ts";
+import type { SluiceConfig } from "../../../src/config/schema.ts";
+import { ConfigError } from "../../../src/errors.ts";
+
+const FILE = "/etc/sluice/sluice.toml";
+
+function parse(lines: string[]): SluiceConfig {
+  return parseConfigText(lines.join("\n"), FILE);
+}
+
+/** The ConfigError thrown for `lines`; fails when the config is accepted. */
+function errorFor(lines: string[]): ConfigError {
+  try {
+    parse(lines);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for:\n${lines.join("\n")}`);
+}
+
+describe("resolveConfig defaults", () => {
+  test("an empty file gives every documented default and no [haproxy]", () => {
+    expect(parseConfigText("", FILE)).toEqual({
+      file: FILE,
+      stateDir: "/var/lib/sluice",
+      etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/apps/", dialTimeoutMs: 5000 },
+      haproxy: undefined,
+      apply: { minWaitMs: 2, maxWaitMs: 200 },
+      admin: { listen: "127.0.0.1:9600", socket: "/run/sluice/admin.sock", tokenFile: "" },
+      services: [],
+    });
+  });
+
+  test("an empty [haproxy] section gets every documented default", () => {
+    expect(parse(["[haproxy]"]).haproxy).toEqual({
+      binary: "/usr/sbin/haproxy",
+      template: "/etc/sluice/templates/haproxy.cfg.liquid",
+      config: "/var/lib/sluice/haproxy.cfg",
+      runtimeDir: "/run/sluice",
+      reload: "master-worker",
+      bind: "*:80",
+      statsBind: "*:8888",
+      defaultService: "",
+      hardStopAfterMs: 30_000,
+      checkTimeoutMs: 30_000,
+    });
+  });
+
+  test("the rendered config follows state_dir, the admin socket follows runtime_dir", () => {
+    const config = parse([
+      'state_dir = "/srv/sluice"',
+      "[haproxy]",
+      'runtime_dir = "/tmp/sluice-run"',
+    ]);
+    expect(config.stateDir).toBe("/srv/sluice");
+    expect(config.haproxy?.config).toBe("/srv/sluice/haproxy.cfg");
+    expect(config.admin.socket).toBe("/tmp/sluice-run/admin.sock");
+  });
+
+  test("reads the fixed keys of the design document", () => {
+    const config = parse([
+      'state_dir = "/var/lib/sluice"',
+      "",
+      "[etcd]",
+      'endpoints = ["http://10.0.0.1:2379", "https://10.0.0.2:2379"]',
+      'prefix = "/lb/apps"',
+      "",
+      "[haproxy]",
+      'binary = "/opt/haproxy/sbin/haproxy"',
+      'reload = "sf"',
+      'bind = "*:8080"',
+      'stats_bind = "127.0.0.1:9999"',
+      'hard_stop_after = "1m"',
+      "",
+      "[admin]",
+      'listen = "127.0.0.1:9700"',
+      'socket = ""',
+      "",
+      "[apply]",
+      'min_wait = "10ms"',
+      'max_wait = "1s"',
+    ]);
+    expect(config.etcd.endpoints).toEqual(["http://10.0.0.1:2379", "https://10.0.0.2:2379"]);
+    expect(config.etcd.prefix).toBe("/lb/apps/");
+    expect(config.haproxy?.binary).toBe("/opt/haproxy/sbin/haproxy");
+    expect(config.haproxy?.reload).toBe("sf");
+    expect(config.haproxy?.bind).toBe("*:8080");
+    expect(config.haproxy?.statsBind).toBe("127.0.0.1:9999");
+    expect(config.haproxy?.hardStopAfterMs).toBe(60_000);
+    expect(config.admin.listen).toBe("127.0.0.1:9700");
+    expect(config.apply).toEqual({ minWaitMs: 10, maxWaitMs: 1000 });
+  });
+
+  test("reads [[service]] overrides with their defaults", () => {
+    const config = parse([
+      "[[service]]",
+      'name = "web"',
+      'balance = "roundrobin"',
+      'hostnames = ["www.example.com"]',
+      "",
+      "[[service]]",
+      'name = "api"',
+    ]);
+    expect(config.services).toEqual([
+      { name: "web", balance: "roundrobin", hostnames: ["www.example.com"] },
+      { name: "api", balance: "leastconn", hostnames: [] },
+    ]);
+  });
+});
+
+describe("resolveConfig paths", () => {
+  test("a relative template resolves against the config file's directory", () => {
+    expect(parse(["[haproxy]", 'template = "templates/custom.liquid"']).haproxy?.template).toBe(
+      "/etc/sluice/templates/custom.liquid",
+    );
+    expect(parse(["[haproxy]", 'template = "../shared/t.liquid"']).haproxy?.template).toBe(
+      "/etc/shared/t.liquid",
+    );
+  });
+
+  test("an absolute template is kept as written", () => {
+    expect(parse(["[haproxy]", 'template = "/opt/t.liquid"']).haproxy?.template).toBe(
+      "/opt/t.liquid",
+    );
+  });
+
+  test("a config file in another directory resolves relative paths there", () => {
+    const config = parseConfigText('[haproxy]\ntemplate = "t.liquid"\n', "/srv/lb/sluice.toml");
+    expect(config.haproxy?.template).toBe("/srv/lb/t.liquid");
+  });
+
+  test("a relative token_file resolves against the config file's directory", () => {
+    const config = parse(["[admin]", 'listen = "0.0.0.0:9600"', 'token_file = "token"']);
+    expect(config.admin.tokenFile).toBe("/etc/sluice/token");
+  });
+});
+
+describe("resolveConfig errors name the file, the line and the field", () => {
+  test("an unknown field", () => {
+    const error = errorFor(["[etcd]", 'endpoints = ["http://127.0.0.1:2379"]', 'prefx = "/apps/"']);
+    expect(error.message).toBe(`${FILE}:3: etcd.prefx: unknown field`);
+  });
+
+  test("an unknown top-level field", () => {
+    const error = errorFor(['state_dir = "/var/lib/sluice"', 'stat_dir = "/tmp"']);
+    expect(error.message).toBe(`${FILE}:2: stat_dir: unknown field or section`);
+  });
+
+  test("an unknown section", () => {
+    const error = errorFor(['state_dir = "/var/lib/sluice"', "", "[haproxi]", 'bind = "*:80"']);
+    expect(error.message).toMatch(new RegExp(`^${FILE}:3: haproxi: `));
+  });
+
+  test("a wrong type", () => {
+    const error = errorFor(["[haproxy]", 'binary = "/usr/sbin/haproxy"', "bind = 80"]);
+    expect(error.message).toBe(`${FILE}:3: haproxy.bind: must be a string, got number 80`);
+  });
+
+  test("a string where an array of strings belongs", () => {
+    const error = errorFor(["[etcd]", 'endpoints = "http://127.0.0.1:2379"']);
+    expect(error.message).toMatch(
+      new RegExp(`^${FILE}:2: etcd\\.endpoints: must be an array of strings`),
+    );
+  });
+
+  test("a bad duration", () => {
+    const error = errorFor(["[haproxy]", "", 'hard_stop_after = "30 seconds"']);
+    expect(error.message).toBe(
+      `${FILE}:3: haproxy.hard_stop_after: must be a duration such as "250ms" or "2s", got "30 seconds"`,
+    );
+  });
+
+  test("a duration below its minimum", () => {
+    const error = errorFor(["[haproxy]", 'check_timeout = "10ms"']);
+    expect(error.message).toMatch(
+      new RegExp(`^${FILE}:2: haproxy\\.check_timeout: must be at least 100ms`),
+    );
+  });
+
+  test("max_wait shorter than min_wait", () => {
+    const error = errorFor(["[apply]", 'min_wait = "1s"', 'max_wait = "10ms"']);
+    expect(error.message).toBe(`${FILE}:3: apply.max_wait: must not be shorter than min_wait`);
+  });
+
+  test("a bad reload mode", () => {
+    const error = errorFor([
+      "# sluice.toml",
+      "",
+      "[etcd]",
+      'prefix = "/apps/"',
+      "",
+      "[haproxy]",
+      'reload = "graceful"',
+    ]);
+    expect(error.message).toBe(
+      `${FILE}:7: haproxy.reload: must be one of "master-worker", "sf", got "graceful"`,
+    );
+  });
+
+  test("a key of the same name in another section does not mislead the line number", () => {
+    const error = errorFor([
+      "[admin]",
+      'socket = "/run/sluice/admin.sock"',
+      "[haproxy]",
+      'bind = "*:80"',
+      "socket = 5",
+    ]);
+    expect(error.message).toBe(`${FILE}:5: haproxy.socket: unknown field`);
+  });
+
+  test("a bind that is not host:port", () => {
+    const error = errorFor(["[haproxy]", 'bind = "*:80 ssl crt /x"']);
+    expect(error.message).toBe(
+      `${FILE}:2: haproxy.bind: must be "host:port", got "*:80 ssl crt /x"`,
+    );
+  });
+
+  test("an endpoint that is not a URL", () => {
+    const error = errorFor(["[etcd]", 'endpoints = ["127.0.0.1:2379"]']);
+    expect(error.message).toMatch(
+      new RegExp(`^${FILE}:2: etcd\\.endpoints: "127.0.0.1:2379" is not a URL`),
+    );
+  });
+
+  test("a service balance that HAProxy does not know", () => {
+    const error = errorFor(["[[service]]", 'name = "web"', 'balance = "fastest"']);
+    expect(error.message).toMatch(
+      new RegExp(`^${FILE}:3: service\\.balance: "fastest" is not one of`),
+    );
+  });
+
+  test("a service declared twice names the line of the second declaration", () => {
+    const error = errorFor(["[[service]]", 'name = "web"', "", "[[service]]", 'name = "web"']);
+    expect(error.message).toBe(`${FILE}:5: service.name: service "web" is declared twice`);
+  });
+
+  test("a section that is not a table", () => {
+    const error = errorFor(['state_dir = "/var/lib/sluice"', 'haproxy = "yes"']);
+    expect(error.message).toBe(`${FILE}:2: haproxy: must be a table ([haproxy])`);
+  });
+});
+
+describe("admin listen and token_file", () => {
+  test("a non-loopback listen without token_file is an error", () => {
+    const error = errorFor(["[admin]", 'listen = "0.0.0.0:9600"']);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^${FILE}:\\d+: admin\\.token_file: is required when listen \\("0\\.0\\.0\\.0:9600"\\)`,
+      ),
+    );
+  });
+
+  test("a non-loopback IPv6 listen without token_file is an error", () => {
+    expect(errorFor(["[admin]", 'listen = "[::]:9600"']).message).toContain("admin.token_file");
+  });
+
+  test("loopback listens need no token", () => {
+    for (const listen of ["127.0.0.1:9600", "127.0.0.2:9600", "localhost:9600", "[::1]:9600", ""]) {
+      expect(parse(["[admin]", `listen = "${listen}"`]).admin.listen).toBe(listen);
+    }
+  });
+
+  test("a non-loopback listen with a token_file is accepted", () => {
+    const config = parse([
+      "[admin]",
+      'listen = "0.0.0.0:9600"',
+      'token_file = "/etc/sluice/token"',
+    ]);
+    expect(config.admin).toMatchObject({ listen: "0.0.0.0:9600", tokenFile: "/etc/sluice/token" });
+  });
+});

@@ -1,0 +1,86 @@
+// Renders the default template for three services and compares it byte for byte with the golden
+// file. `UPDATE_GOLDEN=1 bun test test/unit/render/golden.test.ts` rewrites the file instead.
+
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderSettings } from "../../../src/daemon.ts";
+import { buildModel } from "../../../src/model/build.ts";
+import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
+import { createRenderer } from "../../../src/render/render.ts";
+import { checkFile, FIXED_HAPROXY } from "./fixtures.ts";
+
+const GOLDEN = join(import.meta.dir, "../../golden/default-three-services.cfg");
+const TEMPLATE_NAME = "/etc/sluice/templates/haproxy.cfg.liquid";
+
+function renderThreeServices(): string {
+  const model = buildModel(
+    [
+      // web: the three value forms, one weighted and one drained.
+      { key: "/apps/web/web@1.service", value: "web-1 10.0.0.1:8080" },
+      { key: "/apps/web/web@2.service", value: "10.0.0.2:8080" },
+      {
+        key: "/apps/web/web@3.service",
+        value: '{"addr":"10.0.0.3:8080","name":"web-3","weight":10}',
+      },
+      {
+        key: "/apps/web/web@4.service",
+        value: '{"addr":"localhost:8084","name":"web-4","drain":true,"meta":{"zone":"b"}}',
+      },
+      // api: one IPv6 server.
+      { key: "/apps/api/api@1.service", value: "api-1 10.0.1.1:9000" },
+      { key: "/apps/api/api@2.service", value: '{"addr":"[::1]:9001","name":"api-2"}' },
+      // The seed's registration.
+      {
+        key: "/apps/stupid_server/stupid-server@1.service",
+        value: "stupid-server-1 10.10.10.10:9000",
+      },
+    ],
+    { prefix: "/apps/", revision: 42 },
+  );
+  expect(model.rejected).toEqual([]);
+  return createRenderer().render(
+    DEFAULT_TEMPLATE,
+    TEMPLATE_NAME,
+    model,
+    renderSettings(FIXED_HAPROXY, model, TEMPLATE_NAME),
+  );
+}
+
+describe("the default template for three services", () => {
+  const text = renderThreeServices();
+  if (process.env.UPDATE_GOLDEN === "1") writeFileSync(GOLDEN, text);
+
+  test("matches the golden file byte for byte", () => {
+    expect(existsSync(GOLDEN)).toBe(true);
+    expect(text).toBe(readFileSync(GOLDEN, "utf8"));
+  });
+
+  test("the golden file has one backend per service with the session cookie and unique cookies", () => {
+    const golden = readFileSync(GOLDEN, "utf8");
+    const backends = [...golden.matchAll(/^backend (\S+)$/gm)].map((m) => m[1]);
+    expect(backends).toEqual(["api", "stupid_server", "web"]);
+    for (const section of golden.split(/^backend /m).slice(1)) {
+      expect(section).toContain("\n    balance leastconn\n");
+      expect(section).toContain("\n    option forwardfor\n");
+      expect(section).toContain("\n    cookie JSESSIONID prefix nocache\n");
+      const cookies = [...section.matchAll(/ cookie (\S+) check /g)].map((m) => m[1]);
+      expect(cookies.length).toBeGreaterThan(0);
+      expect(new Set(cookies).size).toBe(cookies.length);
+    }
+    expect(golden).toContain("frontend stats\n    bind 127.0.0.1:8888\n    stats enable\n");
+    expect(golden).toContain("frontend http-in\n    bind 127.0.0.1:8080\n");
+    for (const service of backends) {
+      expect(golden).toContain(
+        `    use_backend ${service} if { hdr(host),field(1,:) -i ${service} }\n`,
+      );
+    }
+    expect(golden).toContain("    default_backend api\n");
+  });
+
+  test("HAProxy 2.6 validates the golden file", () => {
+    const outcome = checkFile(GOLDEN);
+    expect(outcome.output).toContain("Configuration file is valid");
+    expect(outcome.exitCode).toBe(0);
+  });
+});
