@@ -41,4 +41,5 @@ clean:
 	rm -rf dist .tmp
 
 bench: build
+	@command -v wrk >/dev/null || { apt-get install -y wrk || dnf install -y wrk; }
 	$(BUN) bench/bench.ts

@@ -2,7 +2,7 @@
 // and the admin API, and runs until SIGTERM.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { createAdminApp } from "./admin/app.ts";
 import { createApplier } from "./apply.ts";
 import { createCoalescer } from "./coalesce.ts";
@@ -12,10 +12,18 @@ import type { Discovery } from "./discovery/types.ts";
 import { ConfigError, describeError, RenderError } from "./errors.ts";
 import { checkConfig } from "./haproxy/check.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
+import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor } from "./haproxy/supervisor.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { type BuildModelOptions, buildModel, countServers } from "./model/build.ts";
+import {
+  type BuildModelOptions,
+  buildModel,
+  countServers,
+  createMemoDecoder,
+} from "./model/build.ts";
+import { freshLayout, type LayoutOptions } from "./model/layout.ts";
 import type { KeyValue, Model } from "./model/types.ts";
+import { createReconciler } from "./reconcile.ts";
 import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
 import { createRenderer, type RenderSettings } from "./render/render.ts";
 import type { Status } from "./status.ts";
@@ -51,6 +59,9 @@ export function renderSettings(
       master_socket: paths.masterSocket,
       hard_stop_after: `${haproxy.hardStopAfterMs}ms`,
       reload: haproxy.reload,
+      max_old_workers: haproxy.maxOldWorkers,
+      cookie_key: haproxy.cookieKey,
+      server_state_file: serverStateFile(haproxy),
     },
     defaultService: haproxy.defaultService || model.services[0]?.name || "",
   };
@@ -72,6 +83,26 @@ export function modelOptions(
   };
 }
 
+/** Whether `host:port` is free to bind, tried with a listener that is closed at once. */
+function canBind(host: string, port: number): boolean {
+  try {
+    Bun.listen({ hostname: host, port, socket: { data() {} } }).stop(true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where HAProxy's server state is dumped before a reload: beside the rendered config. */
+export function serverStateFile(haproxy: HaproxySection): string {
+  return join(dirname(haproxy.config), "haproxy.state");
+}
+
+/** Slot spares from sluice.toml. */
+export function layoutOptions(config: SluiceConfig): LayoutOptions {
+  return { minSpares: config.haproxy?.spareSlots ?? 8, spareRatio: 0.25 };
+}
+
 function requireHaproxy(config: SluiceConfig): HaproxySection {
   if (!config.haproxy) {
     throw new ConfigError(`${config.file}: [haproxy]: section missing; sluice serve needs it`);
@@ -90,7 +121,14 @@ export async function renderOnce(
     const { kvs, revision } = await discovery.snapshot();
     const model = buildModel(kvs, modelOptions(config, revision));
     const { source, name } = loadTemplate(haproxy);
-    const text = createRenderer().render(source, name, model, renderSettings(haproxy, model, name));
+    const layout = freshLayout(model, layoutOptions(config));
+    const text = createRenderer().render(
+      source,
+      name,
+      model,
+      renderSettings(haproxy, model, name),
+      layout,
+    );
     mkdirSync(dirname(haproxy.config), { recursive: true });
     const staged = `${haproxy.config}.staged`;
     writeFileSync(staged, text, { mode: 0o640 });
@@ -133,6 +171,7 @@ export async function runDaemon(
     mode: haproxy.reload,
     paths,
     stopTimeoutMs: Math.min(haproxy.hardStopAfterMs, 30_000),
+    maxOldWorkers: haproxy.maxOldWorkers,
     log,
   });
   const applier = createApplier({
@@ -143,14 +182,25 @@ export async function runDaemon(
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
   const renderer = createRenderer();
 
+  const decode = createMemoDecoder();
+  const reconciler = createReconciler({
+    config,
+    applier,
+    renderer,
+    log,
+    running: () => supervisor.isStarted(),
+    loadTemplate: () => loadTemplate(haproxy),
+    settings: (model, templateName) => renderSettings(haproxy, model, templateName),
+    modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
+    layoutOptions: layoutOptions(config),
+    runCommands: (commands) => runServerCommands(paths.statsSocket, commands),
+    dumpServerState: () => showServersState(paths.statsSocket),
+    serverStateFile: serverStateFile(haproxy),
+    canBind,
+  });
+
   let kvs: KeyValue[] = [];
   let revision = 0;
-  let model: Model = buildModel([], modelOptions(config, 0));
-  /** The model behind the haproxy.cfg being served, and what it was rendered from. */
-  let served: Model = model;
-  let servedFingerprint = "";
-  /** Services seen with servers: kept as empty backends (503) when their keys go away. */
-  const seenServices = new Set<string>();
   const applyState = {
     applies: 0,
     lastOkAt: undefined as string | undefined,
@@ -164,32 +214,19 @@ export async function runDaemon(
   let forceNext = false;
 
   async function applyOnce(force: boolean): Promise<string> {
-    model = buildModel(kvs, modelOptions(config, revision, seenServices));
-    for (const service of model.services) {
-      if (service.servers.length > 0) seenServices.add(service.name);
-    }
-    const { source, name } = loadTemplate(haproxy);
-    const settings = renderSettings(haproxy, model, name);
-    // The revision is left out: a change that alters nothing served must not reload HAProxy.
-    const fingerprint = JSON.stringify([model.services, source, settings]);
-    let outcome: string;
-    if (!force && fingerprint === servedFingerprint && supervisor.isStarted()) {
-      outcome = "unchanged";
-    } else {
-      outcome = await applier.apply(renderer.render(source, name, model, settings), force);
-      servedFingerprint = fingerprint;
-    }
-    served = model;
+    const outcome = await reconciler.apply(() => ({ kvs, revision }), force);
+    const atRevision = reconciler.appliedRevision();
+    const served = reconciler.served();
     applyState.applies++;
-    applyState.revision = model.revision;
+    applyState.revision = atRevision;
     applyState.lastOkAt = new Date().toISOString();
     applyState.lastError = undefined;
     if (outcome !== "unchanged") {
-      log.info(`haproxy ${outcome}`, {
-        revision: model.revision,
-        services: model.services.length,
-        backends: countServers(model),
-        rejected: model.rejected.length,
+      log.info(`haproxy ${outcome === "runtime" ? "updated through the runtime API" : outcome}`, {
+        revision: atRevision,
+        services: served.services.length,
+        backends: countServers(served),
+        rejected: reconciler.latest().rejected.length,
       });
     }
     return outcome;
@@ -250,7 +287,7 @@ export async function runDaemon(
         workers: h.workers,
         reloads: h.reloads,
         restarts: h.restarts,
-        runtime_updates: 0,
+        runtime_updates: reconciler.runtimeUpdates(),
         last_reload_at: h.lastReloadAt ?? null,
       },
       apply: {
@@ -260,9 +297,10 @@ export async function runDaemon(
         pending: applyState.pending,
         revision: applyState.revision,
       },
-      services: served.services.length,
-      backends: countServers(served),
-      rejected: model.rejected,
+      services: reconciler.served().services.length,
+      backends: countServers(reconciler.served()),
+      rejected: reconciler.latest().rejected,
+      held: reconciler.holds(),
     };
   }
 
@@ -271,7 +309,11 @@ export async function runDaemon(
     : undefined;
   const app = createAdminApp({
     status,
-    services: () => served.services,
+    services: () => reconciler.served().services,
+    plan: () => {
+      const { plan, holds } = reconciler.prepare(kvs, revision);
+      return { revision, plan, held: holds };
+    },
     config: () => (existsSync(haproxy.config) ? readFileSync(haproxy.config, "utf8") : undefined),
     reload: () => applyLatest(true),
     token: () => token,
@@ -298,7 +340,7 @@ export async function runDaemon(
 
   // Serve the last good config at once, so traffic flows even before etcd answers.
   try {
-    if (await applier.startFromLastGood()) log.info("haproxy started from the last good config");
+    if (await reconciler.startFromLastGood()) log.info("haproxy started from the last good config");
   } catch (error) {
     log.warn("cannot start from the last good config", { error: describeError(error) });
   }

@@ -1,5 +1,6 @@
 // The status document served at /v1/status and printed by `lbctl status`.
 
+import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
 
 export type Status = {
@@ -34,4 +35,6 @@ export type Status = {
   services: number;
   backends: number;
   rejected: Rejected[];
+  /** Removals the guards hold back: those servers keep serving. */
+  held: Hold[];
 };

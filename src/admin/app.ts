@@ -7,6 +7,8 @@ import type { Status } from "../status.ts";
 export type AdminHandlers = {
   status(): Promise<Status>;
   services(): Service[];
+  /** What the next apply would do. */
+  plan(): unknown;
   /** The haproxy.cfg being served, if any. */
   config(): string | undefined;
   /** Renders and applies now; resolves with the outcome or throws. */
@@ -45,6 +47,8 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     if (!service) return c.json({ error: `no service named "${c.req.param("name")}"` }, 404);
     return c.json(service);
   });
+
+  app.get("/v1/plan", (c) => c.json(handlers.plan() as object));
 
   app.get("/v1/config", (c) => {
     const text = handlers.config();

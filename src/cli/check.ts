@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.ts";
-import { loadTemplate, modelOptions, renderSettings } from "../daemon.ts";
+import { layoutOptions, loadTemplate, modelOptions, renderSettings } from "../daemon.ts";
 import { describeError } from "../errors.ts";
 import { checkConfig } from "../haproxy/check.ts";
 import { buildModel } from "../model/build.ts";
+import { freshLayout } from "../model/layout.ts";
 import { createRenderer } from "../render/render.ts";
 
 export type CheckResult = { ok: boolean; checked: string[]; error?: string };
@@ -25,6 +26,7 @@ export async function checkOffline(file: string): Promise<CheckResult> {
       name,
       model,
       renderSettings(config.haproxy, model, name),
+      freshLayout(model, layoutOptions(config)),
     );
     checked.push(name);
     const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));

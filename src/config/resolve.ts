@@ -67,6 +67,27 @@ class FieldReader {
     return value as string[];
   }
 
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.take(key);
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") this.fail(key, `must be true or false, got ${describe(value)}`);
+    return value;
+  }
+
+  integer(key: string, fallback: number, minimum: number, maximum: number): number {
+    const value = this.take(key);
+    if (value === undefined) return fallback;
+    if (
+      typeof value !== "number" ||
+      !Number.isInteger(value) ||
+      value < minimum ||
+      value > maximum
+    ) {
+      this.fail(key, `must be an integer from ${minimum} to ${maximum}, got ${describe(value)}`);
+    }
+    return value;
+  }
+
   duration(key: string, fallback: string, minimumMs = 0): number {
     const text = this.string(key, fallback);
     const ms = parseDuration(text);
@@ -208,7 +229,15 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
       defaultService,
       hardStopAfterMs: h.duration("hard_stop_after", "30s", 1),
       checkTimeoutMs: h.duration("check_timeout", "30s", 100),
+      maxOldWorkers: h.integer("max_old_workers", 3, 1, 100),
+      spareSlots: h.integer("spare_slots", 8, 0, 100_000),
+      cookieKey: h.string("cookie_key", "sluice"),
     };
+    h.check(
+      "cookie_key",
+      /^[A-Za-z0-9._-]{1,64}$/.test(haproxy.cookieKey),
+      "must be 1-64 of [A-Za-z0-9._-]",
+    );
     h.rejectUnknown();
   }
 
@@ -216,6 +245,10 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const apply = {
     minWaitMs: a.duration("min_wait", "2ms"),
     maxWaitMs: a.duration("max_wait", "200ms"),
+    reloadWaitMs: a.duration("reload_wait", "100ms"),
+    runtimeApi: a.boolean("runtime_api", true),
+    allowEmpty: a.boolean("allow_empty", false),
+    maxDropPercent: a.integer("max_drop_percent", 50, 0, 100),
   };
   a.check("max_wait", apply.maxWaitMs >= apply.minWaitMs, "must not be shorter than min_wait");
   a.rejectUnknown();

@@ -36,6 +36,13 @@ export type HaproxyConfig = {
   hardStopAfterMs: number;
   /** How long `haproxy -c` may take, ms. Default `"30s"`. */
   checkTimeoutMs: number;
+  /** Old workers (or `sf` processes) kept while they finish; more are stopped. Default `3`. */
+  maxOldWorkers: number;
+  /** Free server slots each backend gets at least, so new servers need no reload; 25 % of the
+   * servers are added on top. Default `8`. */
+  spareSlots: number;
+  /** Secret for dynamic persistence cookies (stable across reloads). Default `"sluice"`. */
+  cookieKey: string;
 };
 
 export type ApplyConfig = {
@@ -43,6 +50,14 @@ export type ApplyConfig = {
   minWaitMs: number;
   /** Longest a change waits while changes keep coming, ms. Default `"200ms"`. */
   maxWaitMs: number;
+  /** A reload waits this long for more changes of the same burst, ms. Default `"100ms"`. */
+  reloadWaitMs: number;
+  /** Apply server changes through HAProxy's runtime API instead of reloading. Default `true`. */
+  runtimeApi: boolean;
+  /** Let an update empty a backend that had servers. Default `false`. */
+  allowEmpty: boolean;
+  /** Largest share of a backend one update may remove, percent; 100 disables. Default `50`. */
+  maxDropPercent: number;
 };
 
 export type AdminConfig = {

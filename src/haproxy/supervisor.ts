@@ -15,6 +15,8 @@ export type SupervisorOptions = {
   paths: RuntimePaths;
   /** Old workers are given this long to finish on stop, ms. */
   stopTimeoutMs: number;
+  /** In `sf` mode, old processes beyond this many are stopped at once (oldest first). */
+  maxOldWorkers: number;
   log: Logger;
 };
 
@@ -206,6 +208,13 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       throw error;
     }
     draining.add(old);
+    for (const stale of [...draining].slice(
+      0,
+      Math.max(0, draining.size - options.maxOldWorkers),
+    )) {
+      log.warn("too many old haproxy processes; stopping the oldest", { pid: stale.pid });
+      stale.kill("SIGTERM");
+    }
   }
 
   return {

@@ -1,7 +1,7 @@
 // Builds the model from the full set of keys under the prefix. Pure: same input, same model.
 
 import type { ServiceOverride } from "../config/schema.ts";
-import { decodeRegistration, NAME, quote } from "./decode.ts";
+import { type Decoded, decodeRegistration, NAME, quote } from "./decode.ts";
 import type { KeyValue, Model, Rejected, Server, Service } from "./types.ts";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: keys with them are rejected
@@ -15,6 +15,8 @@ export type BuildModelOptions = {
   overrides?: ServiceOverride[];
   /** Services to keep as empty backends (seen earlier, now without keys). */
   retain?: Iterable<string>;
+  /** Decoder to use instead of decodeRegistration (a memoizing one, for large key sets). */
+  decode?: typeof decodeRegistration;
 };
 
 function reject(key: string, value: string, reason: string): Rejected {
@@ -29,6 +31,7 @@ function reject(key: string, value: string, reason: string): Rejected {
 export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
   const overrides = new Map((options.overrides ?? []).map((o) => [o.name, o]));
   const byService = new Map<string, Server[]>();
+  const namesByService = new Map<string, Map<string, Server>>();
   const rejected: Rejected[] = [];
   const sorted = [...kvs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
@@ -54,13 +57,16 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
       );
       continue;
     }
-    const decoded = decodeRegistration(key, instance, value);
+    const decoded = options.decode
+      ? options.decode(key, instance, value)
+      : decodeRegistration(key, instance, value);
     if (!decoded.ok) {
       rejected.push(reject(key, value, decoded.reason));
       continue;
     }
     const servers = byService.get(service) ?? [];
-    const clash = servers.find((s) => s.name === decoded.server.name);
+    const names = namesByService.get(service) ?? new Map<string, Server>();
+    const clash = names.get(decoded.server.name);
     if (clash) {
       rejected.push(
         reject(key, value, `server name "${decoded.server.name}" is already used by ${clash.key}`),
@@ -68,7 +74,9 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
       continue;
     }
     servers.push(decoded.server);
+    names.set(decoded.server.name, decoded.server);
     byService.set(service, servers);
+    namesByService.set(service, names);
   }
 
   const names = new Set([...byService.keys(), ...overrides.keys(), ...(options.retain ?? [])]);
@@ -88,4 +96,20 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
 /** Number of servers across all services. */
 export function countServers(model: Model): number {
   return model.services.reduce((total, service) => total + service.servers.length, 0);
+}
+
+/**
+ * A decoder that remembers the last result per key while the value stays the same, so a change
+ * to one key of 10,000 decodes one value. The result depends only on (key, value): still pure.
+ */
+export function createMemoDecoder(): typeof decodeRegistration {
+  const cache = new Map<string, { value: string; decoded: Decoded }>();
+  return (key, instance, value) => {
+    const hit = cache.get(key);
+    if (hit && hit.value === value) return hit.decoded;
+    const decoded = decodeRegistration(key, instance, value);
+    cache.set(key, { value, decoded });
+    if (cache.size > 4 * 65_536) cache.clear();
+    return decoded;
+  };
 }

@@ -2,8 +2,12 @@
 
 import { Liquid, type Template } from "liquidjs";
 import { RenderError } from "../errors.ts";
+import { freshLayout, type Layout, type LayoutOptions, laidOutServices } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
 import { createLookups, type Lookups, type TemplateEntry } from "./lookups.ts";
+
+/** Spares used when no layout is given (offline rendering). */
+export const DEFAULT_LAYOUT: LayoutOptions = { minSpares: 8, spareRatio: 0.25 };
 
 /** What a template sees besides `services` and the lookups. */
 export type RenderSettings = {
@@ -14,8 +18,17 @@ export type RenderSettings = {
 };
 
 export type Renderer = {
-  /** Renders `source` (named `name` in errors) for `model`. Throws RenderError. */
-  render(source: string, name: string, model: Model, settings: RenderSettings): string;
+  /**
+   * Renders `source` (named `name` in errors) for `model`, with its servers placed in the slots
+   * of `layout` (a fresh layout when omitted). Throws RenderError.
+   */
+  render(
+    source: string,
+    name: string,
+    model: Model,
+    settings: RenderSettings,
+    layout?: Layout,
+  ): string;
 };
 
 /** The servers of a model as confd-style entries: accepted keys, value as `name host:port`. */
@@ -61,7 +74,7 @@ export function createRenderer(): Renderer {
   const parsed = new Map<string, Template[]>();
 
   return {
-    render(source, name, model, settings) {
+    render(source, name, model, settings, layout) {
       let templates = parsed.get(source);
       try {
         if (!templates) {
@@ -71,7 +84,7 @@ export function createRenderer(): Renderer {
         }
         lookups = createLookups(entriesOf(model));
         return engine.renderSync(templates, {
-          services: model.services,
+          services: laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT)),
           revision: model.revision,
           template: settings.template,
           haproxy: settings.haproxy,

@@ -1,4 +1,4 @@
-// Demo HTTP backends on loopback that answer with their own name.
+// Test HTTP backends on loopback that answer with their own name and set a session cookie.
 
 export type TestBackend = {
   name: string;
@@ -21,7 +21,10 @@ export function startBackend(name: string): TestBackend {
     port: 0,
     fetch() {
       backend.hits++;
-      return new Response(name, { headers: { "x-backend": name } });
+      // Like an application server: it sets a session cookie, which HAProxy prefixes.
+      return new Response(name, {
+        headers: { "x-backend": name, "set-cookie": `JSESSIONID=${name}-session; Path=/` },
+      });
     },
   });
   backend.port = server.port ?? 0;

@@ -15,11 +15,15 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
+  /** Readiness wait for the admin API, ms (large configs start slower). */
+  startTimeoutMs?: number;
   /** `[haproxy]` lines added to the generated section. */
   haproxyToml?: string;
 };
 
 export type TestSluice = {
+  /** Process id of sluice itself. */
+  pid: number;
   dir: string;
   configFile: string;
   renderedFile: string;
@@ -80,13 +84,18 @@ ${options.extraToml ?? ""}
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   try {
-    await waitFor("sluice admin API", async () => (await fetch(`${adminUrl}/healthz`)).ok, 10_000);
+    await waitFor(
+      "sluice admin API",
+      async () => (await fetch(`${adminUrl}/healthz`)).ok,
+      options.startTimeoutMs ?? 10_000,
+    );
   } catch (error) {
     child.kill("SIGKILL");
     throw new Error(`${(error as Error).message}\n${readLog()}`);
   }
 
   const sluice: TestSluice = {
+    pid: child.pid,
     dir,
     configFile,
     renderedFile,

@@ -65,8 +65,8 @@ stats_bind = "127.0.0.1:18888"
     expect(stderr).not.toContain("ENOENT");
     expect(result.exitCode).toBe(0);
     const rendered = readFileSync(join(dir, "state", "haproxy.cfg"), "utf8");
-    expect(rendered).toContain("server web-a 127.0.0.1:9001 cookie web-a check weight 1");
-    expect(rendered).toContain("server x [::1]:9002 cookie x check weight 5");
+    expect(rendered).toContain("server web-a 127.0.0.1:9001 check weight 1");
+    expect(rendered).toContain("server x [::1]:9002 check weight 5");
   });
 
   test("lbctl is the same executable, chosen by its name", () => {

@@ -1,0 +1,59 @@
+// HAProxy's runtime API over the stats socket: many commands on one connection (prompt mode),
+// with each reply checked.
+
+import { createConnection } from "node:net";
+import { ApplyError } from "../errors.ts";
+
+/** Replies to `set server` that mean it worked. */
+const OK_REPLY =
+  /^(|IP changed from .*|port changed from .*|no need to change .*|.*nothing changed.*)$/s;
+
+/**
+ * Sends `commands` in one prompt-mode session and resolves with one reply per command.
+ * Replies are split on the prompt HAProxy prints after each command.
+ */
+export function sendBatch(path: string, commands: string[], timeoutMs = 10_000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let buffer = "";
+    const socket = createConnection({ path });
+    socket.setEncoding("utf8");
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`${path}: runtime API timed out`)));
+    socket.on("connect", () => socket.write(`prompt\n${commands.join("\n")}\nquit\n`));
+    socket.on("data", (data: string) => {
+      buffer += data;
+    });
+    socket.on("error", (error) =>
+      reject(new ApplyError(`${path}: ${error.message}`, { cause: error })),
+    );
+    socket.on("close", (hadError) => {
+      if (hadError) return;
+      const parts = buffer.split("\n> ");
+      const replies = parts.slice(1, commands.length + 1).map((part) => part.trim());
+      if (replies.length < commands.length) {
+        reject(
+          new ApplyError(
+            `${path}: runtime API answered ${replies.length} of ${commands.length} commands`,
+          ),
+        );
+      } else resolve(replies);
+    });
+  });
+}
+
+/** Runs `set server` commands; throws ApplyError naming the first command HAProxy refused. */
+export async function runServerCommands(path: string, commands: string[]): Promise<void> {
+  if (commands.length === 0) return;
+  const replies = await sendBatch(path, commands);
+  const failed = replies.findIndex((reply) => !OK_REPLY.test(reply));
+  if (failed >= 0) {
+    throw new ApplyError(
+      `runtime API refused "${commands[failed]}": ${replies[failed]!.split("\n")[0]}`,
+    );
+  }
+}
+
+/** `show servers state` as text, for the server-state-file. */
+export async function showServersState(path: string): Promise<string> {
+  const [reply] = await sendBatch(path, ["show servers state"]);
+  return `${reply ?? ""}\n`;
+}

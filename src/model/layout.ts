@@ -1,0 +1,101 @@
+// Server slots: every backend declares more `server` lines than it has servers, so a new server
+// can take a free slot through HAProxy's runtime API instead of a reload. Slots keep their HAProxy
+// name while sluice runs; a fresh layout (made at each reload) names occupied slots after their
+// servers. Pure.
+
+import type { Model, Server, Service } from "./types.ts";
+
+/** One `server` line: `name` is the HAProxy server name; `server` is undefined when free. */
+export type Slot = { name: string; server: Server | undefined };
+
+/** Slots per service, in config order. */
+export type Layout = Map<string, Slot[]>;
+
+export type LayoutOptions = {
+  /** Free slots every backend gets at least. */
+  minSpares: number;
+  /** Extra free slots as a fraction of the servers (0.25 = 25 %). */
+  spareRatio: number;
+};
+
+const SPARE_PREFIX = ".spare";
+
+function spareCount(servers: number, options: LayoutOptions): number {
+  return Math.max(options.minSpares, Math.ceil(servers * options.spareRatio));
+}
+
+function spareSlots(count: number, start: number): Slot[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${SPARE_PREFIX}${start + i}`,
+    server: undefined,
+  }));
+}
+
+function freshService(service: Service, options: LayoutOptions): Slot[] {
+  const used: Slot[] = service.servers.map((server) => ({ name: server.name, server }));
+  return [...used, ...spareSlots(spareCount(service.servers.length, options), 1)];
+}
+
+/** A layout with one slot per server, named after it, plus spares. */
+export function freshLayout(model: Model, options: LayoutOptions): Layout {
+  return new Map(model.services.map((service) => [service.name, freshService(service, options)]));
+}
+
+/**
+ * Places `model` into `previous` without moving any server that stays: a server keeps its slot
+ * (matched by etcd key), a removed server frees its slot, and a new server takes a free slot
+ * (one with its own name first, then a spare, then any). When no slot is free, a spare is added,
+ * which changes the backend's server lines and so needs a reload.
+ */
+export function updateLayout(previous: Layout, model: Model, options: LayoutOptions): Layout {
+  const next: Layout = new Map();
+  for (const service of model.services) {
+    const before = previous.get(service.name);
+    if (!before) {
+      next.set(service.name, freshService(service, options));
+      continue;
+    }
+    const byKey = new Map(service.servers.map((server) => [server.key, server]));
+    const slots: Slot[] = before.map((slot) => {
+      const server = slot.server && byKey.get(slot.server.key);
+      if (server) byKey.delete(server.key);
+      return { name: slot.name, server };
+    });
+    for (const server of byKey.values()) {
+      const free = slots.filter((slot) => slot.server === undefined);
+      const slot =
+        free.find((s) => s.name === server.name) ??
+        free.find((s) => s.name.startsWith(SPARE_PREFIX)) ??
+        free[0];
+      if (slot) slot.server = server;
+      else {
+        const highest = slots
+          .map((s) =>
+            s.name.startsWith(SPARE_PREFIX) ? Number(s.name.slice(SPARE_PREFIX.length)) : 0,
+          )
+          .reduce((a, b) => Math.max(a, b), 0);
+        slots.push({ name: `${SPARE_PREFIX}${highest + 1}`, server });
+      }
+    }
+    next.set(service.name, slots);
+  }
+  return next;
+}
+
+/** What a template sees for a service: its servers (each with its `slot`) and free slot names. */
+export type LaidOutService = Service & {
+  servers: (Server & { slot: string })[];
+  spares: string[];
+};
+
+/** The model's services with slot names attached, in slot order. */
+export function laidOutServices(model: Model, layout: Layout): LaidOutService[] {
+  return model.services.map((service) => {
+    const slots = layout.get(service.name) ?? [];
+    return {
+      ...service,
+      servers: slots.flatMap((slot) => (slot.server ? [{ ...slot.server, slot: slot.name }] : [])),
+      spares: slots.filter((slot) => !slot.server).map((slot) => slot.name),
+    };
+  });
+}

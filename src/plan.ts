@@ -1,0 +1,191 @@
+// The planner: compares the served haproxy.cfg with the desired one and decides between runtime
+// API commands (server lines whose address, weight or enabled state changed) and a reload
+// (anything else). Comment lines are ignored. Pure.
+
+export type RuntimeOp = { backend: string; server: string; commands: string[]; why: string };
+
+export type Plan =
+  | { kind: "none" }
+  | { kind: "runtime"; ops: RuntimeOp[] }
+  | { kind: "reload"; reasons: string[] };
+
+export type ServerLine = { address: string; weight: number; disabled: boolean; rest: string };
+type Section = { header: string; lines: string[]; servers: Map<string, ServerLine> };
+
+const MAX_REASONS = 10;
+
+function parseServer(tokens: string[]): ServerLine {
+  const rest: string[] = [];
+  let weight = 1;
+  let disabled = false;
+  for (let i = 3; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === "weight" && i + 1 < tokens.length) weight = Number(tokens[++i]);
+    else if (token === "disabled") disabled = true;
+    else rest.push(token);
+  }
+  return { address: tokens[2] ?? "", weight, disabled, rest: rest.join(" ") };
+}
+
+/** Splits a config into sections; `server` lines of backends are parsed, the rest kept as text. */
+export function parseSections(text: string): Section[] {
+  const sections: Section[] = [];
+  let current: Section = { header: "", lines: [], servers: new Map() };
+  sections.push(current);
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\s+#.*$/, "").trimEnd();
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    if (!/^\s/.test(line)) {
+      current = { header: trimmed, lines: [], servers: new Map() };
+      sections.push(current);
+      continue;
+    }
+    const tokens = trimmed.split(/\s+/);
+    const isBackend = /^(backend|listen)\s/.test(current.header);
+    if (
+      isBackend &&
+      tokens[0] === "server" &&
+      tokens.length >= 3 &&
+      !current.servers.has(tokens[1]!)
+    ) {
+      // Server lines are compared by name: their order does not matter to HAProxy.
+      current.servers.set(tokens[1]!, parseServer(tokens));
+    } else {
+      current.lines.push(tokens.join(" "));
+    }
+  }
+  return sections;
+}
+
+/** `host:port` of a server line as runtime API arguments, or undefined for a DNS name. */
+function addressArgs(address: string): { host: string; port: string } | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d+)$/.exec(address);
+  if (!match) return undefined;
+  return { host: match[1] ?? match[2]!, port: match[3]! };
+}
+
+export function planServer(
+  backend: string,
+  name: string,
+  before: ServerLine,
+  after: ServerLine,
+): RuntimeOp | string {
+  const id = `${backend}/${name}`;
+  if (before.rest !== after.rest) return `server ${id} options changed`;
+  const commands: string[] = [];
+  const why: string[] = [];
+  const enable = before.disabled && !after.disabled;
+  const disable = !before.disabled && after.disabled;
+  if (disable) commands.push(`set server ${id} state maint`);
+  if (before.address !== after.address) {
+    const args = addressArgs(after.address);
+    if (!args) return `server ${id} address ${after.address} is not an IP address`;
+    commands.push(`set server ${id} addr ${args.host} port ${args.port}`);
+    why.push(`address ${before.address} → ${after.address}`);
+  }
+  if (before.weight !== after.weight) {
+    commands.push(`set server ${id} weight ${after.weight}`);
+    why.push(`weight ${before.weight} → ${after.weight}`);
+  }
+  if (enable) commands.push(`set server ${id} state ready`);
+  if (enable) why.push("enabled");
+  if (disable) why.push("disabled");
+  return { backend, server: name, commands, why: why.join(", ") };
+}
+
+/** What it takes to go from the served config `before` to `after`. */
+export function planConfig(before: string, after: string): Plan {
+  const old = parseSections(before);
+  const next = parseSections(after);
+  const reasons: string[] = [];
+  const ops: RuntimeOp[] = [];
+  const oldByHeader = new Map(old.map((s) => [s.header, s]));
+  const nextHeaders = new Set(next.map((s) => s.header));
+  for (const section of old) {
+    if (!nextHeaders.has(section.header)) reasons.push(`section removed: ${section.header}`);
+  }
+  for (const section of next) {
+    const previous = oldByHeader.get(section.header);
+    if (!previous) {
+      reasons.push(`section added: ${section.header}`);
+      continue;
+    }
+    if (previous.lines.join("\n") !== section.lines.join("\n")) {
+      reasons.push(`settings changed in ${section.header || "the global part"}`);
+      continue;
+    }
+    const added = [...section.servers.keys()].filter((name) => !previous.servers.has(name));
+    const removed = [...previous.servers.keys()].filter((name) => !section.servers.has(name));
+    if (added.length > 0 || removed.length > 0) {
+      const list = (names: string[]) =>
+        names.slice(0, 5).join(", ") + (names.length > 5 ? ", …" : "");
+      const parts = [
+        ...(added.length > 0 ? [`added ${list(added)}`] : []),
+        ...(removed.length > 0 ? [`removed ${list(removed)}`] : []),
+      ];
+      reasons.push(`server lines changed in ${section.header}: ${parts.join("; ")}`);
+      continue;
+    }
+    const backend = section.header.split(/\s+/)[1] ?? "";
+    for (const [name, after] of section.servers) {
+      const op = planServer(backend, name, previous.servers.get(name)!, after);
+      if (typeof op === "string") reasons.push(op);
+      else if (op.commands.length > 0) ops.push(op);
+    }
+  }
+  if (reasons.length > 0) {
+    const shown = reasons.slice(0, MAX_REASONS);
+    if (reasons.length > MAX_REASONS) shown.push(`and ${reasons.length - MAX_REASONS} more`);
+    return { kind: "reload", reasons: shown };
+  }
+  return ops.length > 0 ? { kind: "runtime", ops } : { kind: "none" };
+}
+
+/**
+ * Keeps the lines of a `show servers state` dump that still describe the same server in the
+ * config about to be loaded (same backend, name and address). HAProxy then restores health and
+ * weights of unchanged servers, and never carries a freed slot's maintenance state over to a new
+ * server that took its name.
+ */
+export function filterServerState(state: string, config: string): string {
+  const servers = new Map<string, ServerLine>();
+  for (const section of parseSections(config)) {
+    const backend = section.header.split(/\s+/)[1] ?? "";
+    for (const [name, line] of section.servers) servers.set(`${backend}/${name}`, line);
+  }
+  const kept = state.split("\n").filter((line) => {
+    if (line === "" || line.startsWith("#") || /^\d+$/.test(line)) return true;
+    const fields = line.split(" ");
+    const line2 = servers.get(`${fields[1]}/${fields[3]}`);
+    if (!line2 || line2.disabled) return false;
+    const host = fields[4] ?? "";
+    const address = host.includes(":") ? `[${host}]:${fields[18]}` : `${host}:${fields[18]}`;
+    return address === line2.address;
+  });
+  return `${kept.join("\n").trimEnd()}\n`;
+}
+
+/** TCP addresses (`host:port`) bound in `after` but not in `before`. */
+export function newBindAddresses(before: string, after: string): { host: string; port: number }[] {
+  const binds = (text: string) => {
+    const found = new Map<string, { host: string; port: number }>();
+    for (const section of parseSections(text)) {
+      for (const line of section.lines) {
+        if (!line.startsWith("bind ")) continue;
+        for (const address of (line.split(" ")[1] ?? "").split(",")) {
+          const match = /^(?:ipv[46]@)?(?:\[([0-9A-Fa-f:.]+)\]|([0-9.*]*)):(\d{1,5})$/.exec(
+            address,
+          );
+          if (!match) continue;
+          const v4 = match[2];
+          const host = match[1] ?? (v4 === "" || v4 === "*" ? "0.0.0.0" : v4!);
+          found.set(`${host}:${match[3]}`, { host, port: Number(match[3]) });
+        }
+      }
+    }
+    return found;
+  };
+  const old = binds(before);
+  return [...binds(after)].filter(([key]) => !old.has(key)).map(([, value]) => value);
+}

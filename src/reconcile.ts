@@ -1,0 +1,318 @@
+// The reconciler: turns the newest etcd state into what HAProxy serves. It builds the model,
+// applies the guards, places servers in slots, renders, plans, and then either sends runtime API
+// commands or validates and reloads. It remembers what is being served.
+
+import { copyFileSync, renameSync, writeFileSync } from "node:fs";
+import type { Applier } from "./apply.ts";
+import type { SluiceConfig } from "./config/schema.ts";
+import { ApplyError, describeError } from "./errors.ts";
+import type { Logger } from "./log.ts";
+import { buildModel } from "./model/build.ts";
+import { applyGuards, type Hold } from "./model/guards.ts";
+import { freshLayout, type Layout, type Slot, updateLayout } from "./model/layout.ts";
+import type { KeyValue, Model } from "./model/types.ts";
+import {
+  filterServerState,
+  newBindAddresses,
+  type Plan,
+  planConfig,
+  planServer,
+  type RuntimeOp,
+  type ServerLine,
+} from "./plan.ts";
+import type { Renderer } from "./render/render.ts";
+
+export type ReconcilerOptions = {
+  config: SluiceConfig;
+  applier: Applier;
+  renderer: Renderer;
+  log: Logger;
+  /** Whether HAProxy is running (a runtime update needs it). */
+  running: () => boolean;
+  /** Template source and its name for messages. */
+  loadTemplate: () => { source: string; name: string };
+  settings: (model: Model, templateName: string) => Parameters<Renderer["render"]>[3];
+  modelOptions: (revision: number, retain: Iterable<string>) => Parameters<typeof buildModel>[1];
+  layoutOptions: Parameters<typeof freshLayout>[1];
+  /** Runs runtime API commands; throws when HAProxy refuses one. */
+  runCommands: (commands: string[]) => Promise<void>;
+  /** `show servers state`, for the server-state-file. */
+  dumpServerState: () => Promise<string>;
+  serverStateFile: string;
+  /** Whether a TCP port could be bound now. */
+  canBind: (host: string, port: number) => boolean;
+};
+
+export type Outcome = "unchanged" | "runtime" | "started" | "reloaded";
+
+/** What the next apply would do, for `/v1/plan` and the log. */
+export type Prepared = {
+  model: Model;
+  holds: Hold[];
+  layout: Layout;
+  /** The rendered config; absent on the fast path, which renders after routing. */
+  text: string | undefined;
+  plan: Plan;
+};
+
+export type Reconciler = {
+  /** Works out what applying `kvs` at `revision` would do, without doing it. */
+  prepare(kvs: KeyValue[], revision: number, force?: boolean): Prepared;
+  /**
+   * Applies the state `current()` returns; throws and keeps the served config when it cannot.
+   * A reload first waits `[apply] reload_wait` and reads the state again, so a burst of
+   * structural changes costs one reload.
+   */
+  apply(current: () => { kvs: KeyValue[]; revision: number }, force: boolean): Promise<Outcome>;
+  /** The model behind the served config (before any apply: an empty one). */
+  served(): Model;
+  /** The newest model built, with its rejections. */
+  latest(): Model;
+  holds(): Hold[];
+  runtimeUpdates(): number;
+  /** The etcd revision of the state the last apply used. */
+  appliedRevision(): number;
+  /** Starts HAProxy on the last good config, if there is one. */
+  startFromLastGood(): Promise<boolean>;
+};
+
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const { config, applier, renderer, log } = options;
+  const haproxy = config.haproxy!;
+  let served: Model = buildModel([], options.modelOptions(0, []));
+  let latest: Model = served;
+  let servedText: string | undefined;
+  let servedLayout: Layout | undefined;
+  let holds: Hold[] = [];
+  let runtimeUpdates = 0;
+  let appliedRevision = 0;
+  /** Services seen with servers: kept as empty backends (503) when their keys go away. */
+  const seenServices = new Set<string>();
+
+  function writeServed(text: string): void {
+    const staged = `${haproxy.config}.staged`;
+    writeFileSync(staged, text, { mode: 0o640 });
+    renameSync(staged, haproxy.config);
+    copyFileSync(haproxy.config, applier.lastGoodPath);
+  }
+
+  /** Template source and settings of the served config: the fast path needs them unchanged. */
+  let servedTemplateKey = "";
+  /** Whether the template renders slots the way the layout predicts (checked, never assumed). */
+  let slotAware = false;
+
+  function templateKey(model: Model): { key: string; source: string; name: string } {
+    const { source, name } = options.loadTemplate();
+    return { key: JSON.stringify([source, options.settings(model, name)]), source, name };
+  }
+
+  function renderFor(model: Model, layout: Layout): string {
+    const { source, name } = options.loadTemplate();
+    return renderer.render(source, name, model, options.settings(model, name), layout);
+  }
+
+  function prepare(kvs: KeyValue[], revision: number, force = false): Prepared {
+    const desired = buildModel(kvs, options.modelOptions(revision, seenServices));
+    latest = desired;
+    const guarded =
+      servedText === undefined
+        ? { model: desired, holds: [] }
+        : applyGuards(served, desired, config.apply);
+    const base = { model: guarded.model, holds: guarded.holds };
+    const fresh = (reasons: string[]): Prepared => {
+      const layout = freshLayout(guarded.model, options.layoutOptions);
+      return {
+        ...base,
+        layout,
+        text: renderFor(guarded.model, layout),
+        plan: { kind: "reload", reasons },
+      };
+    };
+    if (servedText === undefined || !servedLayout || !options.running() || force) {
+      return fresh([
+        force ? "reload requested" : options.running() ? "first apply" : "haproxy is not running",
+      ]);
+    }
+    const layout = updateLayout(servedLayout, guarded.model, options.layoutOptions);
+    // Fast path: only servers changed, in slots the template is known to render as the layout
+    // says. The commands come from the layout; rendering waits until traffic is routed.
+    const template = templateKey(guarded.model);
+    if (
+      config.apply.runtimeApi &&
+      slotAware &&
+      template.key === servedTemplateKey &&
+      sameStructure(served, guarded.model, servedLayout, layout)
+    ) {
+      const ops = diffLayouts(servedLayout, layout);
+      return {
+        ...base,
+        layout,
+        text: undefined,
+        plan: ops.length > 0 ? { kind: "runtime", ops } : { kind: "none" },
+      };
+    }
+    const text = renderFor(guarded.model, layout);
+    const plan = planConfig(servedText, text);
+    if (plan.kind === "none" || (plan.kind === "runtime" && config.apply.runtimeApi)) {
+      return { ...base, layout, text, plan };
+    }
+    if (plan.kind === "runtime")
+      return fresh(["runtime API disabled ([apply] runtime_api = false)"]);
+    return fresh(plan.reasons);
+  }
+
+  async function saveServerState(text: string): Promise<void> {
+    try {
+      const state = await options.dumpServerState();
+      writeFileSync(options.serverStateFile, filterServerState(state, text));
+    } catch (error) {
+      // Without a state file HAProxy starts every server fresh: worse, but safe.
+      writeFileSync(options.serverStateFile, "");
+      log.warn("cannot save server state before reload", { error: describeError(error) });
+    }
+  }
+
+  function commit(prepared: Prepared, text: string): void {
+    served = prepared.model;
+    servedText = text;
+    servedLayout = prepared.layout;
+    servedTemplateKey = templateKey(prepared.model).key;
+    const before = JSON.stringify(holds);
+    holds = prepared.holds;
+    if (JSON.stringify(holds) !== before) {
+      for (const hold of holds) log.warn("guard held back removals", { ...hold });
+    }
+    for (const service of served.services) {
+      if (service.servers.length > 0) seenServices.add(service.name);
+    }
+  }
+
+  async function reload(prepared: Prepared, text: string, force: boolean): Promise<Outcome> {
+    if (options.running() && servedText !== undefined) {
+      // HAProxy pauses every listener while it retries a port that is taken: refuse first.
+      for (const { host, port } of newBindAddresses(servedText, text)) {
+        if (!options.canBind(host, port)) {
+          throw new ApplyError(
+            `cannot reload: ${host}:${port} is already in use by another process`,
+          );
+        }
+      }
+    }
+    if (options.running()) await saveServerState(text);
+    const outcome = await applier.apply(text, force);
+    commit(prepared, text);
+    return outcome;
+  }
+
+  /** Reloads with a fresh layout: the way back whenever the live state is in doubt. */
+  function reloadFresh(prepared: Prepared): Promise<Outcome> {
+    const layout = freshLayout(prepared.model, options.layoutOptions);
+    return reload({ ...prepared, layout }, renderFor(prepared.model, layout), true);
+  }
+
+  const commandsOf = (plan: Plan) =>
+    plan.kind === "runtime" ? plan.ops.flatMap((op) => op.commands) : [];
+
+  return {
+    prepare,
+    async apply(current, force) {
+      let state = current();
+      let prepared = prepare(state.kvs, state.revision, force);
+      if (
+        prepared.plan.kind === "reload" &&
+        !force &&
+        servedText !== undefined &&
+        options.running()
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, config.apply.reloadWaitMs));
+        state = current();
+        prepared = prepare(state.kvs, state.revision, force);
+      }
+      appliedRevision = state.revision;
+      const { plan } = prepared;
+      if (plan.kind === "reload") {
+        log.info("reloading haproxy", { why: plan.reasons.join("; ") });
+        return reload(prepared, prepared.text!, force);
+      }
+      const previousText = servedText!;
+      const previousLayout = servedLayout!;
+      if (plan.kind === "none") {
+        commit(prepared, previousText);
+        return "unchanged";
+      }
+      try {
+        await options.runCommands(commandsOf(plan));
+      } catch (error) {
+        log.warn("runtime update failed; reloading instead", { error: describeError(error) });
+        slotAware = false;
+        return reloadFresh(prepared);
+      }
+      runtimeUpdates += plan.ops.length;
+      // Traffic is routed; now make the file on disk match what is live.
+      let text = prepared.text;
+      if (text === undefined) {
+        text = renderFor(prepared.model, prepared.layout);
+        const check = planConfig(previousText, text);
+        if (JSON.stringify(commandsOf(check)) !== JSON.stringify(commandsOf(plan))) {
+          log.warn("the template does not render server slots as planned; reloading to be sure");
+          slotAware = false;
+          return reloadFresh(prepared);
+        }
+      } else {
+        // The layout predicted the rendered change exactly: later changes may take the fast path.
+        const predicted = diffLayouts(previousLayout, prepared.layout).flatMap((op) => op.commands);
+        slotAware = JSON.stringify(predicted) === JSON.stringify(commandsOf(plan));
+      }
+      writeServed(text);
+      commit(prepared, text);
+      return "runtime";
+    },
+    served: () => served,
+    latest: () => latest,
+    holds: () => holds,
+    runtimeUpdates: () => runtimeUpdates,
+    appliedRevision: () => appliedRevision,
+    async startFromLastGood() {
+      return applier.startFromLastGood();
+    },
+  };
+}
+
+/** Same services with the same settings and the same slot names: only servers changed. */
+function sameStructure(served: Model, next: Model, before: Layout, after: Layout): boolean {
+  if (served.services.length !== next.services.length) return false;
+  return next.services.every((service, index) => {
+    const old = served.services[index]!;
+    if (old.name !== service.name || old.balance !== service.balance) return false;
+    if (old.hostnames.join(" ") !== service.hostnames.join(" ")) return false;
+    const a = before.get(service.name) ?? [];
+    const b = after.get(service.name) ?? [];
+    return a.length === b.length && a.every((slot, i) => slot.name === b[i]!.name);
+  });
+}
+
+function slotLine(slot: Slot): ServerLine {
+  const server = slot.server;
+  if (!server) return { address: "0.0.0.0:0", weight: 1, disabled: true, rest: "" };
+  return {
+    address: server.address,
+    weight: server.drain ? 0 : server.weight,
+    disabled: false,
+    rest: "",
+  };
+}
+
+/** Runtime commands that turn the slots of `before` into those of `after` (same slot names). */
+export function diffLayouts(before: Layout, after: Layout): RuntimeOp[] {
+  const ops: RuntimeOp[] = [];
+  for (const [service, slots] of after) {
+    const old = before.get(service) ?? [];
+    slots.forEach((slot, index) => {
+      const previous = old[index];
+      if (!previous) return;
+      const op = planServer(service, slot.name, slotLine(previous), slotLine(slot));
+      if (typeof op !== "string" && op.commands.length > 0) ops.push(op);
+    });
+  }
+  return ops;
+}
