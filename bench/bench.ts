@@ -112,12 +112,18 @@ async function measurePropagation(
 ) {
   const putMs: number[] = [];
   const deleteMs: number[] = [];
+  const internalMs: number[] = [];
+  const recordInternal = async () => {
+    const latency = (await sluice.status()).apply.last_latency_ms;
+    if (latency !== null) internalMs.push(latency);
+  };
   const reloadsBefore = (await sluice.status()).haproxy.reloads;
   for (let i = 0; i < SAMPLES; i++) {
     let start = performance.now();
     await etcd.client.put("/apps/probe/new").value(`probe-new ${probeNew.address}`);
     await waitFor("probe routed", async () => (await probe(sluice)) === "probe-new", 10_000, 0);
     putMs.push(performance.now() - start);
+    await recordInternal();
     start = performance.now();
     await etcd.client.delete().key("/apps/probe/new");
     let unroutedAt = 0;
@@ -134,6 +140,7 @@ async function measurePropagation(
       0,
     );
     deleteMs.push(unroutedAt - start);
+    await recordInternal();
   }
   const reloads = (await sluice.status()).haproxy.reloads - reloadsBefore;
   const put50 = percentile(putMs, 50);

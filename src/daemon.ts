@@ -200,6 +200,8 @@ export async function runDaemon(
   });
 
   let kvs: KeyValue[] = [];
+  /** When the oldest change not yet applied arrived from etcd. */
+  let firstChangeAt: number | undefined;
   let revision = 0;
   const applyState = {
     applies: 0,
@@ -207,6 +209,7 @@ export async function runDaemon(
     lastError: undefined as string | undefined,
     revision: 0,
     pending: false,
+    lastLatencyMs: undefined as number | undefined,
   };
 
   let chain: Promise<unknown> = Promise.resolve();
@@ -214,7 +217,12 @@ export async function runDaemon(
   let forceNext = false;
 
   async function applyOnce(force: boolean): Promise<string> {
+    const changedAt = firstChangeAt;
+    firstChangeAt = undefined;
     const outcome = await reconciler.apply(() => ({ kvs, revision }), force);
+    if (changedAt !== undefined && outcome !== "unchanged") {
+      applyState.lastLatencyMs = Math.round((reconciler.lastRoutedAt() - changedAt) * 100) / 100;
+    }
     const atRevision = reconciler.appliedRevision();
     const served = reconciler.served();
     applyState.applies++;
@@ -296,6 +304,7 @@ export async function runDaemon(
         last_error: applyState.lastError ?? null,
         pending: applyState.pending,
         revision: applyState.revision,
+        last_latency_ms: applyState.lastLatencyMs ?? null,
       },
       services: reconciler.served().services.length,
       backends: countServers(reconciler.served()),
@@ -349,6 +358,7 @@ export async function runDaemon(
     onChange(nextKvs, nextRevision) {
       kvs = nextKvs;
       revision = nextRevision;
+      firstChangeAt ??= performance.now();
       applyState.pending = true;
       coalescer.poke();
     },

@@ -161,7 +161,8 @@ export function filterServerState(state: string, config: string): string {
     if (!line2 || line2.disabled) return false;
     const host = fields[4] ?? "";
     const address = host.includes(":") ? `[${host}]:${fields[18]}` : `${host}:${fields[18]}`;
-    return address === line2.address;
+    // A weight set at runtime that differs from the new config would otherwise outlive it.
+    return address === line2.address && Number(fields[7]) === line2.weight;
   });
   return `${kept.join("\n").trimEnd()}\n`;
 }
@@ -174,13 +175,10 @@ export function newBindAddresses(before: string, after: string): { host: string;
       for (const line of section.lines) {
         if (!line.startsWith("bind ")) continue;
         for (const address of (line.split(" ")[1] ?? "").split(",")) {
-          const match = /^(?:ipv[46]@)?(?:\[([0-9A-Fa-f:.]+)\]|([0-9.*]*)):(\d{1,5})$/.exec(
-            address,
-          );
-          if (!match) continue;
-          const v4 = match[2];
-          const host = match[1] ?? (v4 === "" || v4 === "*" ? "0.0.0.0" : v4!);
-          found.set(`${host}:${match[3]}`, { host, port: Number(match[3]) });
+          const parsed = parseBindAddress(address);
+          if (!parsed) continue;
+          const { host, port } = parsed;
+          found.set(`${host}:${port}`, { host, port });
         }
       }
     }
@@ -188,4 +186,17 @@ export function newBindAddresses(before: string, after: string): { host: string;
   };
   const old = binds(before);
   return [...binds(after)].filter(([key]) => !old.has(key)).map(([, value]) => value);
+}
+
+/** `host:port` of one `bind` address; undefined for unix sockets, abns and port ranges. */
+function parseBindAddress(text: string): { host: string; port: number } | undefined {
+  const address = text.replace(/^ipv[46]@/, "");
+  if (address.includes("/") || address.includes("@")) return undefined;
+  const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(address);
+  if (bracketed) return { host: bracketed[1]!, port: Number(bracketed[2]) };
+  const colon = address.lastIndexOf(":");
+  const port = address.slice(colon + 1);
+  if (colon < 0 || !/^\d{1,5}$/.test(port)) return undefined;
+  const host = address.slice(0, colon);
+  return { host: host === "" || host === "*" ? "0.0.0.0" : host, port: Number(port) };
 }

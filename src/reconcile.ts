@@ -2,7 +2,7 @@
 // applies the guards, places servers in slots, renders, plans, and then either sends runtime API
 // commands or validates and reloads. It remembers what is being served.
 
-import { copyFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { Applier } from "./apply.ts";
 import type { SluiceConfig } from "./config/schema.ts";
 import { ApplyError, describeError } from "./errors.ts";
@@ -74,6 +74,8 @@ export type Reconciler = {
   appliedRevision(): number;
   /** Starts HAProxy on the last good config, if there is one. */
   startFromLastGood(): Promise<boolean>;
+  /** When (performance.now()) the last apply had HAProxy routing the new state. */
+  lastRoutedAt(): number;
 };
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
@@ -86,8 +88,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let holds: Hold[] = [];
   let runtimeUpdates = 0;
   let appliedRevision = 0;
+  let routedAt = 0;
   /** Services seen with servers: kept as empty backends (503) when their keys go away. */
   const seenServices = new Set<string>();
+
+  function readServedFile(): string | undefined {
+    return existsSync(haproxy.config) ? readFileSync(haproxy.config, "utf8") : undefined;
+  }
 
   function writeServed(text: string): void {
     const staged = `${haproxy.config}.staged`;
@@ -188,9 +195,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   async function reload(prepared: Prepared, text: string, force: boolean): Promise<Outcome> {
-    if (options.running() && servedText !== undefined) {
+    const liveText = servedText ?? (options.running() ? readServedFile() : undefined);
+    if (options.running() && liveText !== undefined) {
       // HAProxy pauses every listener while it retries a port that is taken: refuse first.
-      for (const { host, port } of newBindAddresses(servedText, text)) {
+      for (const { host, port } of newBindAddresses(liveText, text)) {
         if (!options.canBind(host, port)) {
           throw new ApplyError(
             `cannot reload: ${host}:${port} is already in use by another process`,
@@ -200,6 +208,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
     if (options.running()) await saveServerState(text);
     const outcome = await applier.apply(text, force);
+    routedAt = performance.now();
     commit(prepared, text);
     return outcome;
   }
@@ -247,6 +256,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         slotAware = false;
         return reloadFresh(prepared);
       }
+      routedAt = performance.now();
       runtimeUpdates += plan.ops.length;
       // Traffic is routed; now make the file on disk match what is live.
       let text = prepared.text;
@@ -272,6 +282,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     holds: () => holds,
     runtimeUpdates: () => runtimeUpdates,
     appliedRevision: () => appliedRevision,
+    lastRoutedAt: () => routedAt,
     async startFromLastGood() {
       return applier.startFromLastGood();
     },

@@ -31,6 +31,8 @@ export type Status = {
     pending: boolean;
     /** Revision of the model last applied. */
     revision: number;
+    /** From an etcd change arriving to HAProxy routing it, for the last change applied, ms. */
+    last_latency_ms: number | null;
   };
   services: number;
   backends: number;

@@ -118,7 +118,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (value === null) return "null";
   if (typeof value === "object") return "a table";
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${typeof value === "number" ? String(value) : JSON.stringify(value)}`;
 }
 
 function subTable(root: Table, name: string, where: Locate): Table {

@@ -27,8 +27,12 @@ export function sendBatch(path: string, commands: string[], timeoutMs = 10_000):
     );
     socket.on("close", (hadError) => {
       if (hadError) return;
+      // Only text followed by a prompt is a reply: the text after the last prompt is not one.
       const parts = buffer.split("\n> ");
-      const replies = parts.slice(1, commands.length + 1).map((part) => part.trim());
+      const replies = parts
+        .slice(1, -1)
+        .slice(0, commands.length)
+        .map((part) => part.trim());
       if (replies.length < commands.length) {
         reject(
           new ApplyError(

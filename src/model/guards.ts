@@ -29,17 +29,20 @@ export function applyGuards(
     if (removed.length === 0) return service;
     const percent = (removed.length / before.servers.length) * 100;
     let reason: string | undefined;
-    if (service.servers.length === 0 && !options.allowEmpty) {
-      reason = `would remove all ${before.servers.length} servers (set [apply] allow_empty = true to allow)`;
+    if (service.servers.length === 0) {
+      // Emptying a backend is governed by allow_empty alone.
+      if (!options.allowEmpty) {
+        reason = `would remove all ${before.servers.length} servers (set [apply] allow_empty = true to allow)`;
+      }
     } else if (percent > options.maxDropPercent) {
       reason =
         `would remove ${removed.length} of ${before.servers.length} servers (${Math.round(percent)} %), ` +
         `more than max_drop_percent = ${options.maxDropPercent}`;
     }
     if (!reason) return service;
-    holds.push({ service: service.name, held: removed.length, of: before.servers.length, reason });
     const names = new Set(service.servers.map((s) => s.name));
     const kept = removed.filter((s) => !names.has(s.name));
+    holds.push({ service: service.name, held: kept.length, of: before.servers.length, reason });
     return {
       ...service,
       servers: [...service.servers, ...kept].sort((a, b) => (a.name < b.name ? -1 : 1)),

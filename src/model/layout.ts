@@ -83,7 +83,7 @@ export function updateLayout(previous: Layout, model: Model, options: LayoutOpti
 }
 
 /** What a template sees for a service: its servers (each with its `slot`) and free slot names. */
-export type LaidOutService = Service & {
+export type LaidOutService = Omit<Service, "servers"> & {
   servers: (Server & { slot: string })[];
   spares: string[];
 };

@@ -31,10 +31,19 @@ function healthyStatus(): Status {
       last_error: null,
       pending: false,
       revision: 42,
+      last_latency_ms: 12.5,
     },
     services: 1,
     backends: 1,
     rejected: [{ key: "/apps/web/bad", value: "a 1.2.3.4:0", reason: "port 0 is outside 1-65535" }],
+    held: [
+      {
+        service: "api",
+        held: 3,
+        of: 4,
+        reason: "would remove 3 of 4 servers (75 %), more than max_drop_percent = 50",
+      },
+    ],
   };
 }
 
@@ -56,13 +65,38 @@ const WEB: Service = {
   ],
 };
 
-type Fake = AdminHandlers & { reloads: number };
+/** What the daemon's plan handler returns: the revision, the plan, and held removals. */
+const PLAN = {
+  revision: 43,
+  plan: {
+    kind: "runtime",
+    ops: [
+      {
+        backend: "web",
+        server: ".spare1",
+        commands: [
+          "set server web/.spare1 addr 10.0.0.2 port 80",
+          "set server web/.spare1 state ready",
+        ],
+        why: "address 0.0.0.0:0 → 10.0.0.2:80, enabled",
+      },
+    ],
+  },
+  held: [],
+};
+
+type Fake = AdminHandlers & { reloads: number; plans: number };
 
 function fakeHandlers(overrides: Partial<AdminHandlers> = {}): Fake {
   const fake: Fake = {
     reloads: 0,
+    plans: 0,
     status: async () => healthyStatus(),
     services: () => [WEB],
+    plan: () => {
+      fake.plans++;
+      return PLAN;
+    },
     config: () => undefined,
     reload: async () => {
       fake.reloads++;
@@ -137,6 +171,51 @@ describe("admin API", () => {
     const response = await createAdminApp(fakeHandlers()).request("/v1/services/nope");
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'no service named "nope"' });
+  });
+
+  test("GET /v1/status includes the removals the guards hold back", async () => {
+    const response = await createAdminApp(fakeHandlers()).request("/v1/status");
+    const body = (await response.json()) as Status;
+    expect(body.held).toEqual([
+      {
+        service: "api",
+        held: 3,
+        of: 4,
+        reason: "would remove 3 of 4 servers (75 %), more than max_drop_percent = 50",
+      },
+    ]);
+  });
+
+  test("GET /v1/plan returns what the next apply would do, asking the handler each time", async () => {
+    const handlers = fakeHandlers();
+    const app = createAdminApp(handlers);
+    const first = await app.request("/v1/plan");
+    expect(first.status).toBe(200);
+    expect(first.headers.get("content-type")).toContain("application/json");
+    expect(await first.json()).toEqual(PLAN);
+    await app.request("/v1/plan");
+    expect(handlers.plans).toBe(2);
+    expect(handlers.reloads).toBe(0);
+  });
+
+  test("GET /v1/plan answers 500 JSON with the message when planning fails", async () => {
+    const app = createAdminApp(
+      fakeHandlers({
+        plan: () => {
+          throw new Error("template.liquid: unknown filter getval");
+        },
+      }),
+    );
+    const response = await app.request("/v1/plan");
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "template.liquid: unknown filter getval" });
+  });
+
+  test("POST /v1/plan is not an endpoint", async () => {
+    const handlers = fakeHandlers();
+    const response = await createAdminApp(handlers).request("/v1/plan", { method: "POST" });
+    expect(response.status).toBe(404);
+    expect(handlers.plans).toBe(0);
   });
 
   test("GET /v1/config answers 404 before anything is applied", async () => {

@@ -27,7 +27,14 @@ describe("resolveConfig defaults", () => {
       stateDir: "/var/lib/sluice",
       etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/apps/", dialTimeoutMs: 5000 },
       haproxy: undefined,
-      apply: { minWaitMs: 2, maxWaitMs: 200 },
+      apply: {
+        minWaitMs: 2,
+        maxWaitMs: 200,
+        reloadWaitMs: 100,
+        runtimeApi: true,
+        allowEmpty: false,
+        maxDropPercent: 50,
+      },
       admin: { listen: "127.0.0.1:9600", socket: "/run/sluice/admin.sock", tokenFile: "" },
       services: [],
     });
@@ -45,6 +52,9 @@ describe("resolveConfig defaults", () => {
       defaultService: "",
       hardStopAfterMs: 30_000,
       checkTimeoutMs: 30_000,
+      maxOldWorkers: 3,
+      spareSlots: 8,
+      cookieKey: "sluice",
     });
   });
 
@@ -90,7 +100,14 @@ describe("resolveConfig defaults", () => {
     expect(config.haproxy?.statsBind).toBe("127.0.0.1:9999");
     expect(config.haproxy?.hardStopAfterMs).toBe(60_000);
     expect(config.admin.listen).toBe("127.0.0.1:9700");
-    expect(config.apply).toEqual({ minWaitMs: 10, maxWaitMs: 1000 });
+    expect(config.apply).toEqual({
+      minWaitMs: 10,
+      maxWaitMs: 1000,
+      reloadWaitMs: 100,
+      runtimeApi: true,
+      allowEmpty: false,
+      maxDropPercent: 50,
+    });
   });
 
   test("reads [[service]] overrides with their defaults", () => {
@@ -107,6 +124,122 @@ describe("resolveConfig defaults", () => {
       { name: "web", balance: "roundrobin", hostnames: ["www.example.com"] },
       { name: "api", balance: "leastconn", hostnames: [] },
     ]);
+  });
+});
+
+describe("resolveConfig runtime API, slot and guard settings", () => {
+  test("reads every new [haproxy] and [apply] field when set", () => {
+    const config = parse([
+      "[haproxy]",
+      "max_old_workers = 5",
+      "spare_slots = 0",
+      'cookie_key = "Secret-key_1.0"',
+      "",
+      "[apply]",
+      'reload_wait = "1s"',
+      "runtime_api = false",
+      "allow_empty = true",
+      "max_drop_percent = 100",
+    ]);
+    expect(config.haproxy).toMatchObject({
+      maxOldWorkers: 5,
+      spareSlots: 0,
+      cookieKey: "Secret-key_1.0",
+    });
+    expect(config.apply).toEqual({
+      minWaitMs: 2,
+      maxWaitMs: 200,
+      reloadWaitMs: 1000,
+      runtimeApi: false,
+      allowEmpty: true,
+      maxDropPercent: 100,
+    });
+  });
+
+  test.each([
+    ["max_old_workers = 1", "maxOldWorkers", 1],
+    ["max_old_workers = 100", "maxOldWorkers", 100],
+    ["spare_slots = 0", "spareSlots", 0],
+    ["spare_slots = 100000", "spareSlots", 100_000],
+    [`cookie_key = "${"k".repeat(64)}"`, "cookieKey", "k".repeat(64)],
+    ['cookie_key = "a"', "cookieKey", "a"],
+  ] as const)("[haproxy] accepts the bound %s", (line, field, value) => {
+    expect(parse(["[haproxy]", line]).haproxy?.[field]).toBe(value);
+  });
+
+  test.each([
+    ["max_drop_percent = 0", "maxDropPercent", 0],
+    ["max_drop_percent = 100", "maxDropPercent", 100],
+    ['reload_wait = "0ms"', "reloadWaitMs", 0],
+  ] as const)("[apply] accepts the bound %s", (line, field, value) => {
+    expect(parse(["[apply]", line]).apply[field]).toBe(value);
+  });
+
+  test.each([
+    [
+      "[apply]",
+      "max_drop_percent = 150",
+      "apply.max_drop_percent: must be an integer from 0 to 100, got number 150",
+    ],
+    [
+      "[apply]",
+      "max_drop_percent = -1",
+      "apply.max_drop_percent: must be an integer from 0 to 100, got number -1",
+    ],
+    [
+      "[apply]",
+      "max_drop_percent = 50.5",
+      "apply.max_drop_percent: must be an integer from 0 to 100, got number 50.5",
+    ],
+    [
+      "[apply]",
+      'max_drop_percent = "50"',
+      'apply.max_drop_percent: must be an integer from 0 to 100, got string "50"',
+    ],
+    [
+      "[apply]",
+      'runtime_api = "yes"',
+      'apply.runtime_api: must be true or false, got string "yes"',
+    ],
+    ["[apply]", "allow_empty = 1", "apply.allow_empty: must be true or false, got number 1"],
+    [
+      "[apply]",
+      'reload_wait = "soon"',
+      'apply.reload_wait: must be a duration such as "250ms" or "2s", got "soon"',
+    ],
+    [
+      "[haproxy]",
+      "max_old_workers = 0",
+      "haproxy.max_old_workers: must be an integer from 1 to 100, got number 0",
+    ],
+    [
+      "[haproxy]",
+      "max_old_workers = 101",
+      "haproxy.max_old_workers: must be an integer from 1 to 100, got number 101",
+    ],
+    [
+      "[haproxy]",
+      "spare_slots = -1",
+      "haproxy.spare_slots: must be an integer from 0 to 100000, got number -1",
+    ],
+    ["[haproxy]", 'cookie_key = "a b"', "haproxy.cookie_key: must be 1-64 of [A-Za-z0-9._-]"],
+    ["[haproxy]", 'cookie_key = ""', "haproxy.cookie_key: must be 1-64 of [A-Za-z0-9._-]"],
+    [
+      "[haproxy]",
+      `cookie_key = "${"k".repeat(65)}"`,
+      "haproxy.cookie_key: must be 1-64 of [A-Za-z0-9._-]",
+    ],
+    [
+      "[haproxy]",
+      'cookie_key = "key\\nbind :1"',
+      "haproxy.cookie_key: must be 1-64 of [A-Za-z0-9._-]",
+    ],
+    ["[haproxy]", "cookie_key = 5", "haproxy.cookie_key: must be a string, got number 5"],
+  ])("%s %s is refused at its line", (section, line, message) => {
+    // The bad field sits on line 4, after a comment and a good field, so the line is its own.
+    const good = section === "[apply]" ? 'min_wait = "2ms"' : 'bind = "*:80"';
+    const error = errorFor(["# sluice.toml", section, good, line]);
+    expect(error.message).toBe(`${FILE}:4: ${message}`);
   });
 });
 

@@ -19,6 +19,9 @@ export const FIXED_HAPROXY: HaproxyConfig = {
   defaultService: "",
   hardStopAfterMs: 30_000,
   checkTimeoutMs: 30_000,
+  maxOldWorkers: 3,
+  spareSlots: 8,
+  cookieKey: "sluice",
 };
 
 export type CheckOutcome = { exitCode: number; output: string };

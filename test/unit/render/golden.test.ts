@@ -56,18 +56,38 @@ describe("the default template for three services", () => {
     expect(text).toBe(readFileSync(GOLDEN, "utf8"));
   });
 
-  test("the golden file has one backend per service with the session cookie and unique cookies", () => {
+  test("the golden file has one backend per service with dynamic cookies and free slots", () => {
     const golden = readFileSync(GOLDEN, "utf8");
     const backends = [...golden.matchAll(/^backend (\S+)$/gm)].map((m) => m[1]);
     expect(backends).toEqual(["api", "stupid_server", "web"]);
+    const expected: Record<string, string[]> = {
+      api: ["api-1 10.0.1.1:9000 check weight 1", "api-2 [::1]:9001 check weight 1"],
+      stupid_server: ["stupid-server-1 10.10.10.10:9000 check weight 1"],
+      web: [
+        "web-1 10.0.0.1:8080 check weight 1",
+        "web-2.service 10.0.0.2:8080 check weight 1",
+        "web-3 10.0.0.3:8080 check weight 10",
+        "web-4 localhost:8084 check weight 0",
+      ],
+    };
     for (const section of golden.split(/^backend /m).slice(1)) {
+      const name = section.slice(0, section.indexOf("\n"));
       expect(section).toContain("\n    balance leastconn\n");
       expect(section).toContain("\n    option forwardfor\n");
-      expect(section).toContain("\n    cookie JSESSIONID prefix nocache\n");
-      const cookies = [...section.matchAll(/ cookie (\S+) check /g)].map((m) => m[1]);
-      expect(cookies.length).toBeGreaterThan(0);
-      expect(new Set(cookies).size).toBe(cookies.length);
+      // Persistence: the cookie of each server is derived from its address and the key.
+      expect(section).toContain("\n    cookie JSESSIONID prefix nocache dynamic\n");
+      expect(section).toContain("\n    dynamic-cookie-key sluice\n");
+      const servers = [...section.matchAll(/^ {4}server (.*)$/gm)].map((m) => m[1]!);
+      expect(servers.filter((line) => / cookie /.test(line))).toEqual([]);
+      // Each server exactly once, in name order, then eight free slots.
+      const spares = [1, 2, 3, 4, 5, 6, 7, 8].map(
+        (n) => `.spare${n} 0.0.0.0:0 disabled check weight 1`,
+      );
+      expect(servers).toEqual([...(expected[name] ?? ["(unexpected backend)"]), ...spares]);
     }
+    expect(golden).toContain("    server-state-file /var/lib/sluice/haproxy.state\n");
+    expect(golden).toContain("    mworker-max-reloads 3\n");
+    expect(golden).toContain("    load-server-state-from-file global\n");
     expect(golden).toContain("frontend stats\n    bind 127.0.0.1:8888\n    stats enable\n");
     expect(golden).toContain("frontend http-in\n    bind 127.0.0.1:8080\n");
     for (const service of backends) {

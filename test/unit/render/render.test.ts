@@ -2,9 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { renderSettings } from "../../../src/daemon.ts";
 import { RenderError } from "../../../src/errors.ts";
 import { buildModel, countServers } from "../../../src/model/build.ts";
+import { freshLayout, type Layout, updateLayout } from "../../../src/model/layout.ts";
 import type { KeyValue, Model } from "../../../src/model/types.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
-import { createRenderer, type RenderSettings } from "../../../src/render/render.ts";
+import { createRenderer, DEFAULT_LAYOUT, type RenderSettings } from "../../../src/render/render.ts";
 import { HOSTILE_KEYS, HOSTILE_VALUES } from "../model/hostile-values.ts";
 import { checkText, FIXED_HAPROXY } from "./fixtures.ts";
 
@@ -54,6 +55,14 @@ function renderDefault(model: Model): string {
 }
 
 const NAME = "[A-Za-z0-9._-]{1,64}";
+/** A server name as the model accepts it: never starting with `.`, so never a spare's name. */
+const SERVER_NAME = "[A-Za-z0-9_][A-Za-z0-9._-]{0,63}";
+/** A server line for an accepted server: a real port (1-65535), never `disabled`, no `cookie`. */
+const SERVER_LINE = new RegExp(
+  `^ {4}server ${SERVER_NAME} (?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[1-9]\\d{0,4} check weight (?:\\d|[1-9]\\d|1\\d\\d|2[0-4]\\d|25[0-6])$`,
+);
+/** A free slot: exactly this, nothing else. */
+const SPARE_LINE = /^ {4}server \.spare[1-9]\d* 0\.0\.0\.0:0 disabled check weight 1$/;
 
 /** The only line shapes the default template may produce. */
 const ALLOWED_LINES: RegExp[] = [
@@ -66,10 +75,13 @@ const ALLOWED_LINES: RegExp[] = [
   /^ {4}stats socket \/[\w/.-]+ mode 600 level admin expose-fd listeners$/,
   /^ {4}stats (?:timeout \d+s|enable|uri \/)$/,
   /^ {4}hard-stop-after \d+ms$/,
+  /^ {4}mworker-max-reloads \d+$/,
+  /^ {4}server-state-file \/[\w/.-]+$/,
   /^ {4}mode http$/,
   /^ {4}option (?:httplog|dontlognull|redispatch|forwardfor|idle-close-on-response)$/,
   /^ {4}retries \d+$/,
   /^ {4}timeout (?:connect|client|server|http-keep-alive) \d+s$/,
+  /^ {4}load-server-state-from-file global$/,
   /^ {4}default-server init-addr last,libc,none inter 2s fall 3 rise 2$/,
   /^ {4}bind [0-9.]+:\d+$/,
   new RegExp(
@@ -77,10 +89,10 @@ const ALLOWED_LINES: RegExp[] = [
   ),
   new RegExp(`^ {4}default_backend ${NAME}$`),
   /^ {4}balance [a-z_-]+$/,
-  /^ {4}cookie JSESSIONID prefix nocache$/,
-  new RegExp(
-    `^ {4}server (${NAME}) (?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5} cookie \\1 check weight \\d{1,3}$`,
-  ),
+  /^ {4}cookie JSESSIONID prefix nocache dynamic$/,
+  /^ {4}dynamic-cookie-key [A-Za-z0-9._-]{1,64}$/,
+  SERVER_LINE,
+  SPARE_LINE,
 ];
 
 const SETTINGS: RenderSettings = { template: "user", haproxy: {}, defaultService: "" };
@@ -105,9 +117,37 @@ describe("rendering the default template from good and hostile registrations", (
     }
   });
 
-  test("writes one server line per accepted server", () => {
+  test("writes one server line per accepted server, besides the free slots", () => {
     const serverLines = lines.filter((line) => line.startsWith("    server "));
-    expect(serverLines).toHaveLength(GOOD.length);
+    const spares = serverLines.filter((line) => SPARE_LINE.test(line));
+    const servers = serverLines.filter((line) => !SPARE_LINE.test(line));
+    expect(servers).toHaveLength(GOOD.length);
+    expect(servers.every((line) => SERVER_LINE.test(line))).toBe(true);
+    // Each address of an accepted server appears on exactly one line.
+    const addresses = servers.map((line) => line.split(" ")[6]);
+    expect(new Set(addresses).size).toBe(GOOD.length);
+    // Three backends, each with the default 8 free slots (25 % of at most 4 servers is less).
+    expect(spares).toHaveLength(3 * 8);
+  });
+
+  test("each backend lists its servers first, then its free slots .spare1 to .spare8", () => {
+    for (const section of text.split(/^backend /m).slice(1)) {
+      const names = [...section.matchAll(/^ {4}server (\S+) /gm)].map((m) => m[1]!);
+      const spares = names.filter((name) => name.startsWith("."));
+      expect(spares).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => `.spare${n}`));
+      expect(names.slice(names.length - spares.length)).toEqual(spares);
+    }
+  });
+
+  test("persistence uses dynamic cookies: a key per backend and no fixed cookie on any server", () => {
+    const sections = text.split(/^backend /m).slice(1);
+    expect(sections).toHaveLength(3);
+    for (const section of sections) {
+      expect(section).toContain("\n    cookie JSESSIONID prefix nocache dynamic\n");
+      expect(section).toContain("\n    dynamic-cookie-key sluice\n");
+    }
+    const serverLines = lines.filter((line) => line.trimStart().startsWith("server "));
+    expect(serverLines.filter((line) => / cookie /.test(line))).toEqual([]);
   });
 
   test("every line has a shape the template is known to produce", () => {
@@ -128,6 +168,10 @@ describe("rendering the default template from good and hostile registrations", (
         "bind",
         "cookie",
         "default-server",
+        "dynamic-cookie-key",
+        "load-server-state-from-file",
+        "mworker-max-reloads",
+        "server-state-file",
         "default_backend",
         "defaults",
         "frontend",
@@ -147,12 +191,10 @@ describe("rendering the default template from good and hostile registrations", (
   });
 
   test("renders drained servers with weight 0 and weighted ones with their weight", () => {
-    expect(lines).toContain("    server web-4 localhost:8084 cookie web-4 check weight 0");
-    expect(lines).toContain("    server web-3 10.0.0.3:8080 cookie web-3 check weight 10");
-    expect(lines).toContain(
-      "    server web-2.service 10.0.0.2:8080 cookie web-2.service check weight 1",
-    );
-    expect(lines).toContain("    server api-1 [2001:db8::a]:9000 cookie api-1 check weight 1");
+    expect(lines).toContain("    server web-4 localhost:8084 check weight 0");
+    expect(lines).toContain("    server web-3 10.0.0.3:8080 check weight 10");
+    expect(lines).toContain("    server web-2.service 10.0.0.2:8080 check weight 1");
+    expect(lines).toContain("    server api-1 [2001:db8::a]:9000 check weight 1");
   });
 
   test("HAProxy 2.6 accepts the rendered configuration", () => {
@@ -207,6 +249,87 @@ describe("rendering the default template", () => {
     const outcome = checkText(renderDefault(model));
     expect(outcome.output).not.toContain("ALERT");
     expect(outcome.exitCode).toBe(0);
+  });
+});
+
+describe("rendering the default template with server slots", () => {
+  const OPTIONS = { minSpares: 3, spareRatio: 0.25 };
+  const kvs = (names: string[]): KeyValue[] =>
+    names.map((name, i) => ({ key: `/apps/web/${name}`, value: `${name} 10.0.0.${i + 1}:80` }));
+  const build = (names: string[], revision = 1) =>
+    buildModel(kvs(names), { prefix: "/apps/", revision });
+  const render = (model: Model, layout: Layout, haproxy = FIXED_HAPROXY) =>
+    createRenderer().render(
+      DEFAULT_TEMPLATE,
+      TEMPLATE_NAME,
+      model,
+      renderSettings(haproxy, model, TEMPLATE_NAME),
+      layout,
+    );
+  const serverLines = (text: string) =>
+    text.split("\n").filter((line) => line.startsWith("    server "));
+
+  test("without a layout, every backend gets the default layout's eight spares", () => {
+    const lines = serverLines(renderDefault(build(["a", "b"])));
+    expect(lines.filter((line) => SPARE_LINE.test(line))).toHaveLength(DEFAULT_LAYOUT.minSpares);
+  });
+
+  test("a fresh layout's spare count follows the options: at least minSpares, 25 % of 40 is 10", () => {
+    const names = Array.from({ length: 40 }, (_, i) => `s${i + 1}`);
+    const model = buildModel(
+      names.map((name, i) => ({
+        key: `/apps/web/${name}`,
+        value: `${name} 10.0.${Math.floor(i / 200)}.${(i % 200) + 1}:80`,
+      })),
+      { prefix: "/apps/", revision: 1 },
+    );
+    const lines = serverLines(render(model, freshLayout(model, OPTIONS)));
+    expect(lines.filter((line) => SPARE_LINE.test(line))).toHaveLength(10);
+    expect(lines.filter((line) => SERVER_LINE.test(line))).toHaveLength(40);
+  });
+
+  test("a new server renders in the slot the layout gave it, a freed slot as a disabled line", () => {
+    const first = build(["a", "b", "c"]);
+    const next = buildModel(
+      [
+        ...kvs(["a", "b", "c"]).filter((kv) => !kv.key.endsWith("/b")),
+        { key: "/apps/web/d", value: "d 10.0.0.4:80" },
+      ],
+      { prefix: "/apps/", revision: 2 },
+    );
+    const text = render(next, updateLayout(freshLayout(first, OPTIONS), next, OPTIONS));
+    expect(serverLines(text)).toEqual([
+      "    server a 10.0.0.1:80 check weight 1",
+      "    server c 10.0.0.3:80 check weight 1",
+      "    server .spare1 10.0.0.4:80 check weight 1",
+      "    server b 0.0.0.0:0 disabled check weight 1",
+      "    server .spare2 0.0.0.0:0 disabled check weight 1",
+      "    server .spare3 0.0.0.0:0 disabled check weight 1",
+    ]);
+    const outcome = checkText(text);
+    expect(outcome.output).not.toContain("ALERT");
+    expect(outcome.exitCode).toBe(0);
+  });
+
+  test("cookie_key, max_old_workers and the state file come from the settings", () => {
+    const model = build(["a"]);
+    const text = render(model, freshLayout(model, OPTIONS), {
+      ...FIXED_HAPROXY,
+      cookieKey: "k3y-2",
+      maxOldWorkers: 7,
+      config: "/srv/lb/haproxy.cfg",
+    });
+    expect(text).toContain("\n    dynamic-cookie-key k3y-2\n");
+    expect(text).toContain("\n    mworker-max-reloads 7\n");
+    expect(text).toContain("\n    server-state-file /srv/lb/haproxy.state\n");
+    expect(text).toContain("\n    load-server-state-from-file global\n");
+  });
+
+  test("in sf mode there is no mworker-max-reloads, and HAProxy accepts the config", () => {
+    const model = build(["a"]);
+    const text = render(model, freshLayout(model, OPTIONS), { ...FIXED_HAPROXY, reload: "sf" });
+    expect(text).not.toContain("mworker-max-reloads");
+    expect(checkText(text).exitCode).toBe(0);
   });
 });
 
