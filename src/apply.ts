@@ -47,19 +47,30 @@ export function createApplier(options: ApplierOptions): Applier {
       const same = running && existsSync(config) && readFileSync(config, "utf8") === text;
       if (same && !force) return "unchanged";
       writeFileSync(staged, text, { mode: 0o640 });
-      try {
-        await check(staged);
-      } catch (error) {
-        rmSync(staged, { force: true });
-        throw error;
+      // With HAProxy running, `haproxy -c` guards the serving process. Without one, starting it
+      // validates the file just the same, and a separate check would double the cold start.
+      if (running) {
+        try {
+          await check(staged);
+        } catch (error) {
+          rmSync(staged, { force: true });
+          throw error;
+        }
       }
       renameSync(staged, config);
       try {
         if (running) await supervisor.reload();
         else await supervisor.start();
       } catch (error) {
+        // A start that failed on the config is best explained by `haproxy -c`'s alerts.
+        const reason = running
+          ? error
+          : await check(config).then(
+              () => error,
+              (checked) => checked,
+            );
         restoreLastGood();
-        throw new ApplyError(`${running ? "reload" : "start"} failed: ${describeError(error)}`, {
+        throw new ApplyError(`${running ? "reload" : "start"} failed: ${describeError(reason)}`, {
           cause: error,
         });
       }

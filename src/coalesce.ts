@@ -34,6 +34,16 @@ export function createCoalescer(
   };
   return {
     poke() {
+      if (minWaitMs === 0) {
+        // No quiet time: run in this tick, once for every change that arrived in it.
+        if (handle === undefined) {
+          handle = true;
+          queueMicrotask(() => {
+            if (handle === true) fire();
+          });
+        }
+        return;
+      }
       const now = timers.now();
       firstAt ??= now;
       if (handle !== undefined) timers.clear(handle);
@@ -41,7 +51,7 @@ export function createCoalescer(
       handle = timers.set(fire, wait);
     },
     cancel() {
-      if (handle !== undefined) timers.clear(handle);
+      if (handle !== undefined && handle !== true) timers.clear(handle);
       handle = undefined;
       firstAt = undefined;
     },

@@ -100,7 +100,7 @@ export function serverStateFile(haproxy: HaproxySection): string {
 
 /** Slot spares from sluice.toml. */
 export function layoutOptions(config: SluiceConfig): LayoutOptions {
-  return { minSpares: config.haproxy?.spareSlots ?? 8, spareRatio: 0.25 };
+  return { minSpares: config.haproxy?.spareSlots ?? 8, spareRatio: 0.25, maxSpares: 1024 };
 }
 
 function requireHaproxy(config: SluiceConfig): HaproxySection {
@@ -172,6 +172,8 @@ export async function runDaemon(
     paths,
     stopTimeoutMs: Math.min(haproxy.hardStopAfterMs, 30_000),
     maxOldWorkers: haproxy.maxOldWorkers,
+    // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
+    onRestarted: () => void applyLatest(true).catch(() => undefined),
     log,
   });
   const applier = createApplier({
@@ -197,6 +199,7 @@ export async function runDaemon(
     dumpServerState: () => showServersState(paths.statsSocket),
     serverStateFile: serverStateFile(haproxy),
     canBind,
+    requestReload: () => void applyLatest(true).catch(() => undefined),
   });
 
   let kvs: KeyValue[] = [];

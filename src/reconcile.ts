@@ -41,6 +41,8 @@ export type ReconcilerOptions = {
   serverStateFile: string;
   /** Whether a TCP port could be bound now. */
   canBind: (host: string, port: number) => boolean;
+  /** Asks for a forced apply (a reload), when the file and HAProxy may disagree. */
+  requestReload: () => void;
 };
 
 export type Outcome = "unchanged" | "runtime" | "started" | "reloaded";
@@ -83,8 +85,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const haproxy = config.haproxy!;
   let served: Model = buildModel([], options.modelOptions(0, []));
   let latest: Model = served;
+  /** The config file on disk, and the layout it was rendered from. */
   let servedText: string | undefined;
+  let syncedLayout: Layout | undefined;
+  /** The layout live in HAProxy; ahead of `syncedLayout` until the file is synced. */
   let servedLayout: Layout | undefined;
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
+  let dirtySince: number | undefined;
   let holds: Hold[] = [];
   let runtimeUpdates = 0;
   let appliedRevision = 0;
@@ -158,6 +165,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         plan: ops.length > 0 ? { kind: "runtime", ops } : { kind: "none" },
       };
     }
+    if (!flushSync()) return fresh(["the config file could not be brought in line with HAProxy"]);
     const text = renderFor(guarded.model, layout);
     const plan = planConfig(servedText, text);
     if (plan.kind === "none" || (plan.kind === "runtime" && config.apply.runtimeApi)) {
@@ -179,10 +187,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
-  function commit(prepared: Prepared, text: string): void {
+  /** Records what HAProxy now serves; `text` when the file on disk was written to match. */
+  function commit(prepared: Prepared, text: string | undefined): void {
     served = prepared.model;
-    servedText = text;
     servedLayout = prepared.layout;
+    if (text !== undefined) {
+      servedText = text;
+      syncedLayout = prepared.layout;
+      dirtySince = undefined;
+      if (syncTimer) clearTimeout(syncTimer);
+      syncTimer = undefined;
+    }
     servedTemplateKey = templateKey(prepared.model).key;
     const before = JSON.stringify(holds);
     holds = prepared.holds;
@@ -192,6 +207,39 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     for (const service of served.services) {
       if (service.servers.length > 0) seenServices.add(service.name);
     }
+  }
+
+  /**
+   * Renders what HAProxy serves into the config file, after fast-path updates. The rendered change
+   * must be exactly the one the layout predicted; otherwise returns false and the caller reloads.
+   */
+  function flushSync(): boolean {
+    if (dirtySince === undefined || !servedLayout || !syncedLayout || servedText === undefined)
+      return true;
+    const text = renderFor(served, servedLayout);
+    const rendered = opsKey(commandsPlan(planConfig(servedText, text)));
+    if (rendered !== opsKey(diffLayouts(syncedLayout, servedLayout))) {
+      log.warn("the template does not render server slots as planned; reloading to be sure");
+      slotAware = false;
+      return false;
+    }
+    writeServed(text);
+    servedText = text;
+    syncedLayout = servedLayout;
+    dirtySince = undefined;
+    return true;
+  }
+
+  /** Syncs the file once fast-path updates pause (50 ms), and at least every 500 ms. */
+  function scheduleSync(): void {
+    const now = performance.now();
+    dirtySince ??= now;
+    if (syncTimer) clearTimeout(syncTimer);
+    const delay = Math.max(0, Math.min(50, dirtySince + 500 - now));
+    syncTimer = setTimeout(() => {
+      syncTimer = undefined;
+      if (!flushSync()) options.requestReload();
+    }, delay);
   }
 
   async function reload(prepared: Prepared, text: string, force: boolean): Promise<Outcome> {
@@ -219,9 +267,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return reload({ ...prepared, layout }, renderFor(prepared.model, layout), true);
   }
 
-  const commandsOf = (plan: Plan) =>
-    plan.kind === "runtime" ? plan.ops.flatMap((op) => op.commands) : [];
-
   return {
     prepare,
     async apply(current, force) {
@@ -243,14 +288,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         log.info("reloading haproxy", { why: plan.reasons.join("; ") });
         return reload(prepared, prepared.text!, force);
       }
-      const previousText = servedText!;
       const previousLayout = servedLayout!;
       if (plan.kind === "none") {
-        commit(prepared, previousText);
+        commit(prepared, undefined);
         return "unchanged";
       }
       try {
-        await options.runCommands(commandsOf(plan));
+        await options.runCommands(plan.ops.flatMap((op) => op.commands));
       } catch (error) {
         log.warn("runtime update failed; reloading instead", { error: describeError(error) });
         slotAware = false;
@@ -258,23 +302,16 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }
       routedAt = performance.now();
       runtimeUpdates += plan.ops.length;
-      // Traffic is routed; now make the file on disk match what is live.
-      let text = prepared.text;
-      if (text === undefined) {
-        text = renderFor(prepared.model, prepared.layout);
-        const check = planConfig(previousText, text);
-        if (JSON.stringify(commandsOf(check)) !== JSON.stringify(commandsOf(plan))) {
-          log.warn("the template does not render server slots as planned; reloading to be sure");
-          slotAware = false;
-          return reloadFresh(prepared);
-        }
+      if (prepared.text === undefined) {
+        // Traffic is routed; the file on disk follows shortly (scheduleSync).
+        commit(prepared, undefined);
+        scheduleSync();
       } else {
         // The layout predicted the rendered change exactly: later changes may take the fast path.
-        const predicted = diffLayouts(previousLayout, prepared.layout).flatMap((op) => op.commands);
-        slotAware = JSON.stringify(predicted) === JSON.stringify(commandsOf(plan));
+        slotAware = opsKey(diffLayouts(previousLayout, prepared.layout)) === opsKey(plan.ops);
+        writeServed(prepared.text);
+        commit(prepared, prepared.text);
       }
-      writeServed(text);
-      commit(prepared, text);
       return "runtime";
     },
     served: () => served,
@@ -287,6 +324,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       return applier.startFromLastGood();
     },
   };
+}
+
+function commandsPlan(plan: Plan): RuntimeOp[] {
+  return plan.kind === "runtime" ? plan.ops : [];
+}
+
+/** Ops compared as a set: the config lists servers in another order than the slots. */
+function opsKey(ops: RuntimeOp[]): string {
+  return ops
+    .map((op) => `${op.backend}/${op.server}: ${op.commands.join("; ")}`)
+    .sort()
+    .join("\n");
 }
 
 /** Same services with the same settings and the same slot names: only servers changed. */

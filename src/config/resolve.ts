@@ -243,7 +243,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
 
   const a = new FieldReader(subTable(root, "apply", where), "apply", where);
   const apply = {
-    minWaitMs: a.duration("min_wait", "2ms"),
+    minWaitMs: a.duration("min_wait", "0ms"),
     maxWaitMs: a.duration("max_wait", "200ms"),
     reloadWaitMs: a.duration("reload_wait", "100ms"),
     runtimeApi: a.boolean("runtime_api", true),

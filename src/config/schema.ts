@@ -46,7 +46,8 @@ export type HaproxyConfig = {
 };
 
 export type ApplyConfig = {
-  /** Quiet time after a change before applying, ms. Default `"2ms"`. */
+  /** Quiet time after a change before applying, ms. Default `"0ms"`: changes that arrive while
+   * an apply runs are applied together right after it, and reloads wait `reload_wait`. */
   minWaitMs: number;
   /** Longest a change waits while changes keep coming, ms. Default `"200ms"`. */
   maxWaitMs: number;

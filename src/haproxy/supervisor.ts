@@ -17,6 +17,8 @@ export type SupervisorOptions = {
   stopTimeoutMs: number;
   /** In `sf` mode, old processes beyond this many are stopped at once (oldest first). */
   maxOldWorkers: number;
+  /** Called after HAProxy was restarted following a crash. */
+  onRestarted?: () => void;
   log: Logger;
 };
 
@@ -56,19 +58,40 @@ function childEnvironment(): Record<string, string | undefined> {
   return env;
 }
 
+/**
+ * Logs HAProxy's output line by line. A line repeated more than 3 times within 5 s is counted
+ * instead of logged (HAProxy can print one warning per server pair, quadratic in servers).
+ */
 async function pipeLines(stream: ReadableStream<Uint8Array>, log: Logger): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = "";
+  let seen = new Map<string, number>();
+  let windowStart = Date.now();
+  const flushRepeats = () => {
+    for (const [line, count] of seen) {
+      if (count > 3) log.info("haproxy repeated a line", { times: count - 3, line });
+    }
+    seen = new Map();
+    windowStart = Date.now();
+  };
+  const emit = (line: string) => {
+    if (Date.now() - windowStart > 5000) flushRepeats();
+    const key = line.replace(/\(\d+\)/, "");
+    const count = (seen.get(key) ?? 0) + 1;
+    seen.set(key, count);
+    if (count <= 3) (line.includes("[ALERT]") ? log.warn : log.info)("haproxy", { line });
+  };
   for await (const chunk of stream) {
     buffer += decoder.decode(chunk, { stream: true });
     let newline = buffer.indexOf("\n");
     while (newline >= 0) {
       const line = buffer.slice(0, newline).trim();
       buffer = buffer.slice(newline + 1);
-      if (line) (line.includes("[ALERT]") ? log.warn : log.info)("haproxy", { line });
+      if (line) emit(line);
       newline = buffer.indexOf("\n");
     }
   }
+  flushRepeats();
 }
 
 /** A supervisor for the real HAProxy binary. */
@@ -116,9 +139,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       if (stopping) return;
       restarts++;
       log.info("restarting haproxy", { after_ms: delay, restarts });
-      startProcess().catch((error) =>
-        log.error("haproxy restart failed", { error: describeError(error) }),
-      );
+      startProcess()
+        .then(() => options.onRestarted?.())
+        .catch((error) => log.error("haproxy restart failed", { error: describeError(error) }));
     }, delay);
   }
 

@@ -16,12 +16,15 @@ export type LayoutOptions = {
   minSpares: number;
   /** Extra free slots as a fraction of the servers (0.25 = 25 %). */
   spareRatio: number;
+  /** At most this many free slots per backend (each costs HAProxy a file descriptor). */
+  maxSpares: number;
 };
 
 const SPARE_PREFIX = ".spare";
 
 function spareCount(servers: number, options: LayoutOptions): number {
-  return Math.max(options.minSpares, Math.ceil(servers * options.spareRatio));
+  const wanted = Math.max(options.minSpares, Math.ceil(servers * options.spareRatio));
+  return Math.min(wanted, Math.max(options.minSpares, options.maxSpares));
 }
 
 function spareSlots(count: number, start: number): Slot[] {

@@ -7,7 +7,7 @@ import type { Model } from "../model/types.ts";
 import { createLookups, type Lookups, type TemplateEntry } from "./lookups.ts";
 
 /** Spares used when no layout is given (offline rendering). */
-export const DEFAULT_LAYOUT: LayoutOptions = { minSpares: 8, spareRatio: 0.25 };
+export const DEFAULT_LAYOUT: LayoutOptions = { minSpares: 8, spareRatio: 0.25, maxSpares: 1024 };
 
 /** What a template sees besides `services` and the lookups. */
 export type RenderSettings = {

@@ -363,7 +363,7 @@ describe("planConfig: reloads", () => {
 });
 
 describe("planConfig on rendered configs", () => {
-  const OPTIONS: LayoutOptions = { minSpares: 2, spareRatio: 0.25 };
+  const OPTIONS: LayoutOptions = { minSpares: 2, spareRatio: 0.25, maxSpares: 1024 };
   const renderer = createRenderer();
   const render = (m: Model, layout: ReturnType<typeof freshLayout>) =>
     renderer.render(

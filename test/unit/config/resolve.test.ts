@@ -28,7 +28,7 @@ describe("resolveConfig defaults", () => {
       etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/apps/", dialTimeoutMs: 5000 },
       haproxy: undefined,
       apply: {
-        minWaitMs: 2,
+        minWaitMs: 0,
         maxWaitMs: 200,
         reloadWaitMs: 100,
         runtimeApi: true,
@@ -147,7 +147,7 @@ describe("resolveConfig runtime API, slot and guard settings", () => {
       cookieKey: "Secret-key_1.0",
     });
     expect(config.apply).toEqual({
-      minWaitMs: 2,
+      minWaitMs: 0,
       maxWaitMs: 200,
       reloadWaitMs: 1000,
       runtimeApi: false,

@@ -9,7 +9,7 @@ import {
 import type { Server } from "../../../src/model/types.ts";
 import { model, server, servers } from "./servers.ts";
 
-const OPTIONS: LayoutOptions = { minSpares: 2, spareRatio: 0.25 };
+const OPTIONS: LayoutOptions = { minSpares: 2, spareRatio: 0.25, maxSpares: 1024 };
 
 /** A service's slots as `slot=server-name`, or `slot` alone when free. */
 function slots(layout: Layout, service = "web"): string[] {
@@ -48,7 +48,11 @@ describe("freshLayout", () => {
   ])(
     "%i servers with minSpares %i and ratio %d get %i spares",
     (count, minSpares, spareRatio, spares) => {
-      const layout = freshLayout(model({ web: servers("web", count) }), { minSpares, spareRatio });
+      const layout = freshLayout(model({ web: servers("web", count) }), {
+        minSpares,
+        spareRatio,
+        maxSpares: 1024,
+      });
       const all = layout.get("web") ?? [];
       expect(all).toHaveLength(count + spares);
       expect(all.slice(0, count).every((slot) => slot.server !== undefined)).toBe(true);
@@ -192,7 +196,7 @@ describe("updateLayout", () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const options: LayoutOptions = { minSpares: 8, spareRatio: 0.25 };
+    const options: LayoutOptions = { minSpares: 8, spareRatio: 0.25, maxSpares: 1024 };
     let live = pool.slice(0, 10);
     let layout = freshLayout(model({ web: live }), options);
     const capacity = layout.get("web")?.length ?? 0;
@@ -244,3 +248,15 @@ function byName(name: string): Server {
   const index = name.charCodeAt(0) - "a".charCodeAt(0) + 1;
   return server("web", name, `10.0.0.${index}:80`);
 }
+
+describe("spare cap", () => {
+  test("a huge backend gets at most maxSpares free slots", () => {
+    const layout = freshLayout(model({ web: servers("web", 10_000) }), {
+      minSpares: 8,
+      spareRatio: 0.25,
+      maxSpares: 1024,
+    });
+    const spares = (layout.get("web") ?? []).filter((slot) => slot.server === undefined);
+    expect(spares).toHaveLength(1024);
+  });
+});

@@ -253,7 +253,7 @@ describe("rendering the default template", () => {
 });
 
 describe("rendering the default template with server slots", () => {
-  const OPTIONS = { minSpares: 3, spareRatio: 0.25 };
+  const OPTIONS = { minSpares: 3, spareRatio: 0.25, maxSpares: 1024 };
   const kvs = (names: string[]): KeyValue[] =>
     names.map((name, i) => ({ key: `/apps/web/${name}`, value: `${name} 10.0.0.${i + 1}:80` }));
   const build = (names: string[], revision = 1) =>
