@@ -98,7 +98,12 @@ describe("routing through the compiled sluice", () => {
     expect((await sluice.waitApplied(deleted.header.revision)).backends).toBe(1);
     const names = await sluice.sample(10);
     expect(names).toEqual(Array(10).fill("web-b"));
-    expect(readFileSync(sluice.renderedFile, "utf8")).not.toContain(a.address);
+    // The file on disk follows what is live within 500 ms.
+    await waitFor(
+      "the file to drop web-a",
+      () => !readFileSync(sluice.renderedFile, "utf8").includes(a.address),
+      1000,
+    );
   });
 
   test("deleting every backend leaves HAProxy running with an empty backend answering 503", async () => {

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { startLoad } from "../helpers/load.ts";
+import { waitFor } from "../helpers/ports.ts";
 import { startSluice, type TestSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
@@ -59,9 +60,14 @@ describe("membership through the runtime API", () => {
     expect(after.haproxy.runtime_updates).toBeGreaterThan(before.haproxy.runtime_updates);
     expect(after.backends).toBe(3);
     expect(count(await sluice.sample(9))).toEqual({ a: 3, b: 3, c: 3 });
-    // The file on disk matches what is live.
-    expect(readFileSync(sluice.renderedFile, "utf8")).toContain(
-      ` ${backend("c").address} check weight 1`,
+    // The file on disk follows what is live within 500 ms.
+    await waitFor(
+      "the file to list c",
+      () =>
+        readFileSync(sluice.renderedFile, "utf8").includes(
+          ` ${backend("c").address} check weight 1`,
+        ),
+      1000,
     );
   });
 
@@ -89,7 +95,11 @@ describe("membership through the runtime API", () => {
     const after = await sluice.waitApplied(deleted.header.revision);
     expect(after.haproxy.reloads).toBe(before.haproxy.reloads);
     expect(count(await sluice.sample(10))).toEqual({ a: 5, b: 5 });
-    expect(readFileSync(sluice.renderedFile, "utf8")).not.toContain(backend("c").address);
+    await waitFor(
+      "the file to drop c",
+      () => !readFileSync(sluice.renderedFile, "utf8").includes(backend("c").address),
+      1000,
+    );
   });
 
   test("a re-addressed server moves without a reload", async () => {
