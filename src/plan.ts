@@ -200,3 +200,46 @@ function parseBindAddress(text: string): { host: string; port: number } | undefi
   const host = address.slice(0, colon);
   return { host: host === "" || host === "*" ? "0.0.0.0" : host, port: Number(port) };
 }
+
+/**
+ * Rewrites the address, weight and enabled state of the named server lines (`backend/server` →
+ * desired line) in place, leaving every other byte alone. Returns undefined when a named server
+ * has no line in `text`.
+ */
+export function patchServerLines(
+  text: string,
+  changes: Map<string, ServerLine>,
+): string | undefined {
+  let backend = "";
+  let patched = 0;
+  const lines = text.split("\n").map((raw) => {
+    if (raw.trim() === "" || raw.trimStart().startsWith("#")) return raw;
+    if (!/^\s/.test(raw)) {
+      backend = /^(?:backend|listen)\s+(\S+)/.exec(raw)?.[1] ?? "";
+      return raw;
+    }
+    const match = /^(\s+)server\s+(\S+)\s+(\S+)(.*?)(\s+#.*)?$/.exec(raw);
+    const change = match && backend ? changes.get(`${backend}/${match[2]}`) : undefined;
+    if (!match || !change) return raw;
+    patched++;
+    const rest: string[] = [];
+    const tokens = (match[4] ?? "").trim().split(/\s+/).filter(Boolean);
+    let weighted = false;
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i] === "disabled") continue;
+      if (tokens[i] === "weight" && i + 1 < tokens.length) {
+        rest.push("weight", String(change.weight));
+        weighted = true;
+        i++;
+      } else rest.push(tokens[i]!);
+    }
+    if (!weighted) rest.push("weight", String(change.weight));
+    const head = [
+      `server ${match[2]} ${change.address}`,
+      ...(change.disabled ? ["disabled"] : []),
+      ...rest,
+    ];
+    return `${match[1]}${head.join(" ")}${match[5] ?? ""}`;
+  });
+  return patched === changes.size ? lines.join("\n") : undefined;
+}

@@ -30,12 +30,10 @@ function reject(key: string, value: string, reason: string): Rejected {
 /** Decodes every key, groups servers by service, and lists what was rejected and why. */
 export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
   const overrides = new Map((options.overrides ?? []).map((o) => [o.name, o]));
-  const byService = new Map<string, Server[]>();
-  const namesByService = new Map<string, Map<string, Server>>();
+  /** service → server name → the registration that holds the name. */
+  const byService = new Map<string, Map<string, { server: Server; value: string }>>();
   const rejected: Rejected[] = [];
-  const sorted = [...kvs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-
-  for (const { key, value } of sorted) {
+  for (const { key, value } of kvs) {
     if (!key.startsWith(options.prefix)) continue;
     if (UNSAFE_KEY.test(key)) {
       rejected.push(reject(key, value, "key contains a space, control character or line break"));
@@ -64,25 +62,25 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
       rejected.push(reject(key, value, decoded.reason));
       continue;
     }
-    const servers = byService.get(service) ?? [];
-    const names = namesByService.get(service) ?? new Map<string, Server>();
-    const clash = names.get(decoded.server.name);
-    if (clash) {
-      rejected.push(
-        reject(key, value, `server name "${decoded.server.name}" is already used by ${clash.key}`),
-      );
-      continue;
+    const names = byService.get(service) ?? new Map<string, { server: Server; value: string }>();
+    byService.set(service, names);
+    const entry = { server: decoded.server, value };
+    const clash = names.get(entry.server.name);
+    // Of two keys naming the same server, the lower key wins, whatever order they came in.
+    const [winner, loser] = clash && clash.server.key < key ? [clash, entry] : [entry, clash];
+    if (loser) {
+      const reason = `server name "${loser.server.name}" is already used by ${winner.server.key}`;
+      rejected.push(reject(loser.server.key, loser.value, reason));
     }
-    servers.push(decoded.server);
-    names.set(decoded.server.name, decoded.server);
-    byService.set(service, servers);
-    namesByService.set(service, names);
+    names.set(winner.server.name, winner);
   }
 
   const names = new Set([...byService.keys(), ...overrides.keys(), ...(options.retain ?? [])]);
   const services: Service[] = [...names].sort().map((name) => {
     const override = overrides.get(name);
-    const servers = (byService.get(name) ?? []).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const servers = [...(byService.get(name)?.values() ?? [])]
+      .map((entry) => entry.server)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
     return {
       name,
       balance: override?.balance ?? "leastconn",
@@ -90,6 +88,7 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
       servers,
     };
   });
+  rejected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { revision: options.revision, services, rejected };
 }
 

@@ -2,7 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { renderSettings } from "../../src/daemon.ts";
 import { freshLayout, type LayoutOptions, updateLayout } from "../../src/model/layout.ts";
 import type { Model } from "../../src/model/types.ts";
-import { filterServerState, newBindAddresses, parseSections, planConfig } from "../../src/plan.ts";
+import {
+  filterServerState,
+  newBindAddresses,
+  parseSections,
+  patchServerLines,
+  planConfig,
+} from "../../src/plan.ts";
 import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { createRenderer } from "../../src/render/render.ts";
 import { model, server } from "./model/servers.ts";
@@ -570,5 +576,71 @@ describe("newBindAddresses", () => {
   test("a config without binds has none", () => {
     expect(newBindAddresses("", BASE)).toEqual([{ host: "127.0.0.1", port: 8080 }]);
     expect(newBindAddresses(BASE, "global\n    maxconn 1\n")).toEqual([]);
+  });
+});
+
+describe("patchServerLines", () => {
+  const config = [
+    "# header",
+    "backend web",
+    "    balance leastconn",
+    "    server a 10.0.0.1:80 check weight 1",
+    "    server .spare1 0.0.0.0:0 disabled check weight 1",
+    "    server .spare2 0.0.0.0:0 disabled check weight 1 # a comment",
+    "",
+  ].join("\n");
+
+  test("fills a spare slot, frees a server's slot and keeps every other byte", () => {
+    const patched = patchServerLines(
+      config,
+      new Map([
+        ["web/.spare1", { address: "10.0.0.2:81", weight: 5, disabled: false, rest: "" }],
+        ["web/a", { address: "0.0.0.0:0", weight: 1, disabled: true, rest: "" }],
+      ]),
+    );
+    expect(patched).toBe(
+      [
+        "# header",
+        "backend web",
+        "    balance leastconn",
+        "    server a 0.0.0.0:0 disabled check weight 1",
+        "    server .spare1 10.0.0.2:81 check weight 5",
+        "    server .spare2 0.0.0.0:0 disabled check weight 1 # a comment",
+        "",
+      ].join("\n"),
+    );
+    // What the planner reads from the patched file is exactly the change.
+    const plan = planConfig(config, patched!);
+    expect(plan.kind).toBe("runtime");
+  });
+
+  test("keeps a trailing comment and adds a weight where the line had none", () => {
+    const patched = patchServerLines(
+      config,
+      new Map([["web/.spare2", { address: "[::1]:8080", weight: 2, disabled: false, rest: "" }]]),
+    );
+    expect(patched).toContain("    server .spare2 [::1]:8080 check weight 2 # a comment\n");
+    const bare = "backend b\n    server s 1.2.3.4:5\n";
+    expect(
+      patchServerLines(
+        bare,
+        new Map([["b/s", { address: "1.2.3.4:6", weight: 3, disabled: false, rest: "" }]]),
+      ),
+    ).toBe("backend b\n    server s 1.2.3.4:6 weight 3\n");
+  });
+
+  test("gives up when a named server has no line", () => {
+    expect(
+      patchServerLines(
+        config,
+        new Map([["web/missing", { address: "1.2.3.4:5", weight: 1, disabled: false, rest: "" }]]),
+      ),
+    ).toBeUndefined();
+    expect(
+      patchServerLines(
+        config,
+        new Map([["api/a", { address: "1.2.3.4:5", weight: 1, disabled: false, rest: "" }]]),
+      ),
+    ).toBeUndefined();
   });
 });
