@@ -34,8 +34,8 @@ export type TestSluice = {
   status(): Promise<Status>;
   /** GET through HAProxy's HTTP frontend. */
   get(path?: string, init?: RequestInit): Promise<Response>;
-  /** Names of the backends that answered `count` sequential requests. */
-  sample(count: number): Promise<string[]>;
+  /** Names of the backends that answered `count` sequential requests (for `host`, if given). */
+  sample(count: number, host?: string): Promise<string[]>;
   /** Resolves once the served config reflects etcd revision `revision` (or later). */
   waitApplied(revision: number | string, timeoutMs?: number): Promise<Status>;
   log(): string;
@@ -110,10 +110,11 @@ ${options.extraToml ?? ""}
     get(path = "/", init) {
       return fetch(`http://127.0.0.1:${httpPort}${path}`, init);
     },
-    async sample(count) {
+    async sample(count, host) {
       const names: string[] = [];
+      const headers: Record<string, string> = { connection: "close", ...(host ? { host } : {}) };
       for (let i = 0; i < count; i++) {
-        const response = await sluice.get("/", { headers: { connection: "close" } });
+        const response = await sluice.get("/", { headers });
         names.push(response.status === 200 ? await response.text() : `HTTP ${response.status}`);
       }
       return names;

@@ -45,11 +45,7 @@ describe("structural changes", () => {
     const after = await sluice.waitApplied(last);
     expect(after.backends).toBe(21);
     expect(after.haproxy.reloads - before.haproxy.reloads).toBe(1);
-    const names = new Set<string>();
-    for (let i = 0; i < 40; i++) {
-      const response = await sluice.get("/", { headers: { host: "api", connection: "close" } });
-      names.add(await response.text());
-    }
+    const names = new Set(await sluice.sample(40, "api"));
     expect(names.size).toBe(20);
     // The reload kept the server state of the servers that stayed.
     expect(existsSync(`${sluice.dir}/state/haproxy.state`)).toBe(true);
@@ -65,11 +61,7 @@ describe("structural changes", () => {
     const after = await sluice.waitApplied(Math.max(...puts.map((p) => Number(p.header.revision))));
     expect(after.backends).toBe(33);
     expect(after.haproxy.reloads - before.haproxy.reloads).toBeLessThanOrEqual(1);
-    const web = new Set<string>();
-    for (let i = 0; i < 26; i++) {
-      const response = await sluice.get("/", { headers: { host: "web", connection: "close" } });
-      web.add(await response.text());
-    }
+    const web = new Set(await sluice.sample(26, "web"));
     expect(web.size).toBe(13);
   });
 
@@ -158,11 +150,7 @@ describe("removal guards", () => {
     expect(status.held[0]!.service).toBe("mass");
     expect(status.held[0]!.held).toBe(9);
     expect(status.held[0]!.reason).toContain("max_drop_percent");
-    const names = new Set<string>();
-    for (let i = 0; i < 20; i++) {
-      const response = await sluice.get("/", { headers: { host: "mass", connection: "close" } });
-      names.add(await response.text());
-    }
+    const names = new Set(await sluice.sample(20, "mass"));
     expect(names.size).toBe(10);
     expect(sluice.log()).toContain("guard held back removals");
   });
@@ -182,11 +170,7 @@ describe("removal guards", () => {
     // One registration against the ten served is still a 90 % drop: the hold stays, and the
     // new server serves alongside the held ones.
     expect(status.held).toHaveLength(1);
-    const names = new Set<string>();
-    for (let i = 0; i < 30; i++) {
-      const response = await sluice.get("/", { headers: { host: "mass", connection: "close" } });
-      names.add(await response.text());
-    }
+    const names = new Set(await sluice.sample(30, "mass"));
     expect(names.has("m-back")).toBe(true);
     expect(names.size).toBe(11);
   });
