@@ -15,6 +15,7 @@ import {
   filterServerState,
   newBindAddresses,
   type Plan,
+  parseSections,
   patchServerLines,
   planConfig,
   planServer,
@@ -263,6 +264,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const outcome = await applier.apply(text, force);
     routedAt = performance.now();
     commit(prepared, text);
+    // A template that renders every slot as the layout says can take the fast path from the
+    // first server change on.
+    slotAware = rendersLayout(text, prepared.layout);
     return outcome;
   }
 
@@ -361,6 +365,24 @@ function slotLine(slot: Slot): ServerLine {
     disabled: false,
     rest: "",
   };
+}
+
+/** Whether `text` has, for every slot of `layout`, exactly the server line the slot implies. */
+export function rendersLayout(text: string, layout: Layout): boolean {
+  const sections = new Map(
+    parseSections(text).map((section) => [section.header.split(/\s+/)[1] ?? "", section]),
+  );
+  for (const [service, slots] of layout) {
+    const servers = sections.get(service)?.servers;
+    if (!servers || servers.size !== slots.length) return false;
+    for (const slot of slots) {
+      const line = servers.get(slot.name);
+      const want = slotLine(slot);
+      if (!line || line.disabled !== want.disabled || line.weight !== want.weight) return false;
+      if (!want.disabled && line.address !== want.address) return false;
+    }
+  }
+  return true;
 }
 
 /** The desired server line of every slot that differs between two layouts (same slot names). */
