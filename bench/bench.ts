@@ -367,7 +367,6 @@ try {
       }
       await measurePropagation(sluice, `${count} backends`, p50, p99);
       if (count === 10_000) {
-        const after = processUsage(sluice.pid).rssMb;
         const rssAfter = processUsage(sluice.pid).rssMb;
         report(
           `${count} backends: sluice RSS after probes`,

@@ -7,7 +7,7 @@ import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { startLoad } from "../helpers/load.ts";
-import { freePort, waitFor } from "../helpers/ports.ts";
+import { freePort } from "../helpers/ports.ts";
 import { startSluice, type TestSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
