@@ -56,8 +56,7 @@ describe("routing through the compiled sluice", () => {
     const status = await sluice.waitApplied(putB.header.revision);
     expect(status.etcd.connected).toBe(true);
     expect(status.etcd.revision).toBeGreaterThan(before.etcd.revision);
-    // A new service is a structural change: HAProxy reloaded for it.
-    expect(status.haproxy.reloads).toBeGreaterThan(before.haproxy.reloads);
+    expect(status.apply.applies).toBeGreaterThan(before.apply.applies);
     expect(status.haproxy.running).toBe(true);
     expect(status.services).toBe(1);
     expect(status.backends).toBe(2);
