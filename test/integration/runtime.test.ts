@@ -2,10 +2,11 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import { sendBatch } from "../../src/haproxy/runtime.ts";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { startLoad } from "../helpers/load.ts";
-import { waitFor } from "../helpers/ports.ts";
+import { freePort, waitFor } from "../helpers/ports.ts";
 import { startSluice, type TestSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
@@ -132,6 +133,32 @@ describe("membership through the runtime API", () => {
     expect((await sluice.status()).haproxy.reloads).toBe(reloadsBefore);
     // Without the cookie, requests do spread over the new servers.
     expect(Object.keys(count(await sluice.sample(12))).length).toBe(6);
+  });
+
+  test("a server added at runtime is health-checked: a dead one is marked down", async () => {
+    const port = freePort();
+    const put = await etcd.client.put("/apps/web/dead").value(`dead 127.0.0.1:${port}`);
+    const status = await sluice.waitApplied(put.header.revision);
+    expect(status.backends).toBeGreaterThan(1);
+    /** srv_op_state of the slot serving 127.0.0.1:<port> (0 stopped, 2 running). */
+    const opState = async () => {
+      const [state] = await sendBatch(`${sluice.dir}/run/haproxy.sock`, ["show servers state web"]);
+      const fields = (state ?? "")
+        .split("\n")
+        .map((line) => line.split(" "))
+        .find((f) => f[4] === "127.0.0.1" && f[18] === String(port));
+      return fields?.[5];
+    };
+    expect(await opState()).toBeDefined();
+    // HAProxy's checks (inter 2s, fall 3) take the dead server out of the pool.
+    await waitFor(
+      "the dead server to be marked down",
+      async () => (await opState()) === "0",
+      12_000,
+      250,
+    );
+    const deleted = await etcd.client.delete().key("/apps/web/dead");
+    await sluice.waitApplied(deleted.header.revision);
   });
 
   test("adds and removes under load fail no request and cause no reload", async () => {
