@@ -194,7 +194,13 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   let prefix = etcdReader.string("prefix", "/apps/");
   etcdReader.check("prefix", prefix.startsWith("/"), `must start with "/", got "${prefix}"`);
   if (!prefix.endsWith("/")) prefix += "/";
-  const etcd = { endpoints, prefix, dialTimeoutMs: etcdReader.duration("dial_timeout", "5s", 1) };
+  const etcd = {
+    endpoints,
+    prefix,
+    dialTimeoutMs: etcdReader.duration("dial_timeout", "5s", 1),
+    keepaliveMs: etcdReader.duration("keepalive", "5s", 1000),
+    keepaliveTimeoutMs: etcdReader.duration("keepalive_timeout", "3s", 100),
+  };
   etcdReader.rejectUnknown();
 
   let haproxy: SluiceConfig["haproxy"];

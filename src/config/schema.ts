@@ -9,6 +9,10 @@ export type EtcdConfig = {
   prefix: string;
   /** Time allowed to connect and to answer the first read, ms. Default `"5s"`. */
   dialTimeoutMs: number;
+  /** gRPC keepalive ping interval, ms. Default `"5s"`. */
+  keepaliveMs: number;
+  /** A keepalive ping unanswered this long marks etcd unreachable, ms. Default `"3s"`. */
+  keepaliveTimeoutMs: number;
 };
 
 export type HaproxyConfig = {

@@ -28,7 +28,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 export function createEtcdDiscovery(config: EtcdConfig, log: Logger): Discovery {
-  const client = new Etcd3({ hosts: config.endpoints, dialTimeout: config.dialTimeoutMs });
+  const client = new Etcd3({
+    hosts: config.endpoints,
+    dialTimeout: config.dialTimeoutMs,
+    // Without keepalive a frozen etcd (SIGSTOP, a dead link) is never noticed.
+    grpcOptions: {
+      "grpc.keepalive_time_ms": config.keepaliveMs,
+      "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,
+      "grpc.keepalive_permit_without_calls": 1,
+    },
+  });
   const mirror = new Map<string, string>();
   const endpoints = config.endpoints.join(",");
   const state: DiscoveryState = {

@@ -9,6 +9,9 @@ import { freePort, waitFor } from "./ports.ts";
 export type TestEtcd = {
   endpoint: string;
   client: Etcd3;
+  /** Freezes etcd (SIGSTOP): it keeps its sockets but answers nothing. */
+  freeze(): void;
+  thaw(): void;
   stop(): Promise<void>;
 };
 
@@ -42,8 +45,11 @@ export async function startEtcd(): Promise<TestEtcd> {
   return {
     endpoint,
     client,
+    freeze: () => child.kill("SIGSTOP"),
+    thaw: () => child.kill("SIGCONT"),
     async stop() {
       client.close();
+      child.kill("SIGCONT");
       child.kill("SIGKILL");
       await child.exited;
       rmSync(dir, { recursive: true, force: true });

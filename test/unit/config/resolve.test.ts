@@ -25,7 +25,13 @@ describe("resolveConfig defaults", () => {
     expect(parseConfigText("", FILE)).toEqual({
       file: FILE,
       stateDir: "/var/lib/sluice",
-      etcd: { endpoints: ["http://127.0.0.1:2379"], prefix: "/apps/", dialTimeoutMs: 5000 },
+      etcd: {
+        endpoints: ["http://127.0.0.1:2379"],
+        prefix: "/apps/",
+        dialTimeoutMs: 5000,
+        keepaliveMs: 5000,
+        keepaliveTimeoutMs: 3000,
+      },
       haproxy: undefined,
       apply: {
         minWaitMs: 0,
