@@ -26,6 +26,7 @@ import type { KeyValue, Model } from "./model/types.ts";
 import { createReconciler } from "./reconcile.ts";
 import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
 import { createRenderer, type RenderSettings } from "./render/render.ts";
+import { readSnapshot, snapshotPath, writeSnapshot } from "./snapshot.ts";
 import type { Status } from "./status.ts";
 import { VERSION } from "./version.ts";
 
@@ -203,6 +204,8 @@ export async function runDaemon(
   });
 
   let kvs: KeyValue[] = [];
+  /** Where `kvs` came from: etcd itself, or the snapshot on disk while etcd has not answered. */
+  let source: "none" | "snapshot" | "etcd" = "none";
   /** When the oldest change not yet applied arrived from etcd. */
   let firstChangeAt: number | undefined;
   let revision = 0;
@@ -219,6 +222,20 @@ export async function runDaemon(
   let queued: Promise<string> | undefined;
   let forceNext = false;
 
+  /** Saves the key set etcd last gave (not one read back from disk), at most every 200 ms. */
+  let snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleSnapshot(): void {
+    if (source !== "etcd" || snapshotTimer) return;
+    snapshotTimer = setTimeout(() => {
+      snapshotTimer = undefined;
+      try {
+        writeSnapshot(snapshotPath(config.stateDir), revision, kvs);
+      } catch (error) {
+        log.warn("cannot save the etcd snapshot", { error: describeError(error) });
+      }
+    }, 200);
+  }
+
   async function applyOnce(force: boolean): Promise<string> {
     const changedAt = firstChangeAt;
     firstChangeAt = undefined;
@@ -232,6 +249,7 @@ export async function runDaemon(
     applyState.revision = atRevision;
     applyState.lastOkAt = new Date().toISOString();
     applyState.lastError = undefined;
+    scheduleSnapshot();
     if (outcome !== "unchanged") {
       log.info(`haproxy ${outcome === "runtime" ? "updated through the runtime API" : outcome}`, {
         revision: atRevision,
@@ -287,6 +305,8 @@ export async function runDaemon(
         revision: d.revision,
         endpoint: d.endpoint ?? null,
         synced: d.synced,
+        stale: !d.connected || source !== "etcd",
+        source,
         relists: d.relists,
         reconnects: d.reconnects,
         last_error: d.lastError ?? null,
@@ -308,6 +328,7 @@ export async function runDaemon(
         pending: applyState.pending,
         revision: applyState.revision,
         last_latency_ms: applyState.lastLatencyMs ?? null,
+        config_synced: reconciler.fileSynced(),
       },
       services: reconciler.served().services.length,
       backends: countServers(reconciler.served()),
@@ -350,15 +371,28 @@ export async function runDaemon(
     mode: haproxy.reload,
   });
 
-  // Serve the last good config at once, so traffic flows even before etcd answers.
+  // Serve the last good config at once, so traffic flows even before etcd answers, and know
+  // the keys behind it from the last snapshot until etcd confirms or changes them.
   try {
     if (await reconciler.startFromLastGood()) log.info("haproxy started from the last good config");
   } catch (error) {
     log.warn("cannot start from the last good config", { error: describeError(error) });
   }
+  const snapshot = readSnapshot(snapshotPath(config.stateDir));
+  if (snapshot && source === "none") {
+    kvs = snapshot.kvs;
+    revision = snapshot.revision;
+    source = "snapshot";
+    log.info("serving the last known state until etcd answers", {
+      revision,
+      saved_at: snapshot.savedAt,
+    });
+    void applyLatest().catch(() => undefined);
+  }
 
   discovery.start({
     onChange(nextKvs, nextRevision) {
+      source = "etcd";
       kvs = nextKvs;
       revision = nextRevision;
       firstChangeAt ??= performance.now();

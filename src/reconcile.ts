@@ -80,6 +80,8 @@ export type Reconciler = {
   startFromLastGood(): Promise<boolean>;
   /** When (performance.now()) the last apply had HAProxy routing the new state. */
   lastRoutedAt(): number;
+  /** Whether the config file on disk matches what HAProxy serves (it lags fast-path updates). */
+  fileSynced(): boolean;
 };
 
 export function createReconciler(options: ReconcilerOptions): Reconciler {
@@ -329,6 +331,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     runtimeUpdates: () => runtimeUpdates,
     appliedRevision: () => appliedRevision,
     lastRoutedAt: () => routedAt,
+    fileSynced: () => dirtySince === undefined,
     async startFromLastGood() {
       return applier.startFromLastGood();
     },

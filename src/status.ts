@@ -10,6 +10,10 @@ export type Status = {
     revision: number;
     endpoint: string | null;
     synced: boolean;
+    /** True while what is served is not confirmed by a live etcd connection. */
+    stale: boolean;
+    /** Where the served keys came from: "etcd", "snapshot" (disk, etcd not yet reached), "none". */
+    source: "none" | "snapshot" | "etcd";
     relists: number;
     reconnects: number;
     last_error: string | null;
@@ -33,6 +37,8 @@ export type Status = {
     revision: number;
     /** From an etcd change arriving to HAProxy routing it, for the last change applied, ms. */
     last_latency_ms: number | null;
+    /** Whether haproxy.cfg on disk matches what HAProxy serves (it follows within 500 ms). */
+    config_synced: boolean;
   };
   services: number;
   backends: number;

@@ -48,6 +48,7 @@ export async function startEtcd(): Promise<TestEtcd> {
     freeze: () => child.kill("SIGSTOP"),
     thaw: () => child.kill("SIGCONT"),
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       client.close();
       child.kill("SIGCONT");
       child.kill("SIGKILL");

@@ -36,9 +36,11 @@ export type TestSluice = {
   get(path?: string, init?: RequestInit): Promise<Response>;
   /** Names of the backends that answered `count` sequential requests (for `host`, if given). */
   sample(count: number, host?: string): Promise<string[]>;
-  /** Resolves once the served config reflects etcd revision `revision` (or later). */
+  /** Resolves once HAProxy and the file on disk reflect etcd revision `revision` (or later). */
   waitApplied(revision: number | string, timeoutMs?: number): Promise<Status>;
   log(): string;
+  /** Stops sluice (SIGTERM) and starts it again on the same directory; resolves with the exit code. */
+  restart(): Promise<number>;
   stop(): Promise<number>;
 };
 
@@ -76,23 +78,34 @@ listen = "127.0.0.1:${adminPort}"
 ${options.extraToml ?? ""}
 `,
   );
-  const child = Bun.spawn([SLUICE_BINARY, "serve", "--config", configFile], {
-    cwd: dir,
-    stdout: Bun.file(`${logFile}.out`),
-    stderr: Bun.file(logFile),
-  });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
-  try {
-    await waitFor(
-      "sluice admin API",
-      async () => (await fetch(`${adminUrl}/healthz`)).ok,
-      options.startTimeoutMs ?? 10_000,
-    );
-  } catch (error) {
-    child.kill("SIGKILL");
-    throw new Error(`${(error as Error).message}\n${readLog()}`);
-  }
+  const launch = async () => {
+    const process = Bun.spawn([SLUICE_BINARY, "serve", "--config", configFile], {
+      cwd: dir,
+      stdout: Bun.file(`${logFile}.out`),
+      stderr: Bun.file(logFile),
+    });
+    try {
+      await waitFor(
+        "sluice admin API",
+        async () => (await fetch(`${adminUrl}/healthz`)).ok,
+        options.startTimeoutMs ?? 10_000,
+      );
+    } catch (error) {
+      process.kill("SIGKILL");
+      throw new Error(`${(error as Error).message}\n${readLog()}`);
+    }
+    return process;
+  };
+  const terminate = async () => {
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    const code = await child.exited;
+    clearTimeout(timer);
+    return code;
+  };
+  let child = await launch();
 
   const sluice: TestSluice = {
     pid: child.pid,
@@ -124,17 +137,22 @@ ${options.extraToml ?? ""}
         `apply of revision ${revision}`,
         async () => {
           const s = await sluice.status();
-          return s.apply.revision >= Number(revision) && !s.apply.pending ? s : undefined;
+          const done =
+            s.apply.revision >= Number(revision) && !s.apply.pending && s.apply.config_synced;
+          return done ? s : undefined;
         },
         timeoutMs,
       );
     },
     log: readLog,
+    async restart() {
+      const code = await terminate();
+      child = await launch();
+      sluice.pid = child.pid;
+      return code;
+    },
     async stop() {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      const code = await child.exited;
-      clearTimeout(timer);
+      const code = await terminate();
       rmSync(dir, { recursive: true, force: true });
       return code;
     },

@@ -58,3 +58,37 @@ describe("a frozen etcd", () => {
     expect(new Set(await sluice.sample(4))).toEqual(new Set(["a", "b"]));
   });
 });
+
+describe("cold start with etcd down", () => {
+  test("serves the last known state from disk, and says it is stale", async () => {
+    const own = await startEtcd();
+    const first = startBackend("first");
+    const second = startBackend("second");
+    const node = await startSluice({ etcdEndpoint: own.endpoint });
+    try {
+      await own.client.put("/apps/web/first").value(`first ${first.address}`);
+      const put = await own.client.put("/apps/web/second").value(`second ${second.address}`);
+      await node.waitApplied(put.header.revision);
+      await waitFor("the snapshot to be saved", async () => {
+        const file = Bun.file(`${node.dir}/state/snapshot.json`);
+        return (await file.exists()) && (await file.json()).revision >= Number(put.header.revision);
+      });
+      await own.stop();
+      expect(await node.restart()).toBe(0);
+      const status = await waitFor("the snapshot to be served", async () => {
+        const s = await node.status();
+        return s.backends === 2 ? s : undefined;
+      });
+      expect(status.etcd.connected).toBe(false);
+      expect(status.etcd.stale).toBe(true);
+      expect(status.etcd.source).toBe("snapshot");
+      expect(status.apply.revision).toBe(Number(put.header.revision));
+      expect(new Set(await node.sample(4))).toEqual(new Set(["first", "second"]));
+    } finally {
+      await node.stop();
+      await own.stop();
+      first.stop();
+      second.stop();
+    }
+  });
+});

@@ -61,7 +61,18 @@ describe("routing through the compiled sluice", () => {
     expect(status.services).toBe(1);
     expect(status.backends).toBe(2);
     expect(status.apply.last_error).toBeNull();
-    const rendered = readFileSync(sluice.renderedFile, "utf8");
+    // The file on disk follows what is live within 500 ms.
+    const rendered = await waitFor(
+      "both servers in haproxy.cfg",
+      () => {
+        const text = readFileSync(sluice.renderedFile, "utf8");
+        return text.includes(` ${a.address} check weight 1\n`) &&
+          text.includes(` ${b.address} check weight 1\n`)
+          ? text
+          : undefined;
+      },
+      1000,
+    );
     expect(rendered).toMatch(new RegExp(`server \\S+ ${a.address} check weight 1\n`));
     expect(rendered).toMatch(new RegExp(`server \\S+ ${b.address} check weight 1\n`));
   });

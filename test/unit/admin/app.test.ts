@@ -8,6 +8,8 @@ function healthyStatus(): Status {
     version: "0.1.0",
     etcd: {
       connected: true,
+      stale: false,
+      source: "etcd",
       revision: 42,
       endpoint: "http://127.0.0.1:2379",
       synced: true,
@@ -32,6 +34,7 @@ function healthyStatus(): Status {
       pending: false,
       revision: 42,
       last_latency_ms: 12.5,
+      config_synced: true,
     },
     services: 1,
     backends: 1,
