@@ -8,6 +8,7 @@ import { createApplier } from "./apply.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { SluiceConfig } from "./config/schema.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import { readEtcdSecrets } from "./discovery/etcd-client.ts";
 import type { Discovery } from "./discovery/types.ts";
 import { ConfigError, describeError, RenderError } from "./errors.ts";
 import { checkConfig } from "./haproxy/check.ts";
@@ -161,6 +162,9 @@ export async function runDaemon(
 ): Promise<number> {
   const log = options.log ?? createLogger();
   const haproxy = requireHaproxy(config);
+  // Missing or unreadable TLS and password files stop the start, naming the file; a wrong
+  // certificate or password is only found by etcd, and is retried and reported in status.
+  readEtcdSecrets(config.etcd);
   const paths = runtimePaths(haproxy.runtimeDir);
   mkdirSync(haproxy.runtimeDir, { recursive: true });
   mkdirSync(dirname(haproxy.config), { recursive: true });

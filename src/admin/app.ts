@@ -1,8 +1,9 @@
-// The admin HTTP API (Hono): health, readiness, status, served config and forced reload.
+// The admin HTTP API (Hono): health, readiness, status, metrics, served config and forced reload.
 
 import { Hono } from "hono";
 import type { Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
+import { renderMetrics } from "./metrics.ts";
 
 export type AdminHandlers = {
   status(): Promise<Status>;
@@ -40,6 +41,12 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
   });
 
   app.get("/v1/status", async (c) => c.json(await handlers.status()));
+
+  app.get("/metrics", async (c) =>
+    c.text(renderMetrics(await handlers.status()), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    }),
+  );
 
   app.get("/v1/services", (c) => c.json(handlers.services()));
   app.get("/v1/services/:name", (c) => {

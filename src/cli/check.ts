@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.ts";
 import { layoutOptions, loadTemplate, modelOptions, renderSettings } from "../daemon.ts";
+import { readEtcdSecrets } from "../discovery/etcd-client.ts";
 import { describeError } from "../errors.ts";
 import { checkConfig } from "../haproxy/check.ts";
 import { buildModel } from "../model/build.ts";
@@ -18,6 +19,10 @@ export async function checkOffline(file: string): Promise<CheckResult> {
   try {
     const config = loadConfig(file);
     checked.push(file);
+    readEtcdSecrets(config.etcd);
+    if (config.etcd.caFile || config.etcd.certFile || config.etcd.passwordFile) {
+      checked.push("etcd credential files");
+    }
     if (!config.haproxy) return { ok: true, checked };
     const model = buildModel([], modelOptions(config, 0));
     const { source, name } = loadTemplate(config.haproxy);

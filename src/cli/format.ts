@@ -2,10 +2,18 @@
 
 import type { Status } from "../status.ts";
 
+function formatEtcd(etcd: Status["etcd"]): string {
+  const state = etcd.connected ? "connected" : "DISCONNECTED";
+  const where = etcd.endpoint ? `${etcd.connected ? " to" : " from"} ${etcd.endpoint}` : "";
+  const stale = etcd.stale ? ", STALE" : "";
+  const error = etcd.last_error && !etcd.connected ? ` (${etcd.last_error})` : "";
+  return `${state}${where}, revision ${etcd.revision}${stale}, relists ${etcd.relists}, reconnects ${etcd.reconnects}${error}`;
+}
+
 export function formatStatus(status: Status): string {
   const lines = [
     `sluice ${status.version}`,
-    `etcd:     ${status.etcd.connected ? "connected" : "DISCONNECTED"} revision ${status.etcd.revision}${status.etcd.last_error && !status.etcd.connected ? ` (${status.etcd.last_error})` : ""}`,
+    `etcd:     ${formatEtcd(status.etcd)}`,
     `haproxy:  ${status.haproxy.running ? "running" : "NOT RUNNING"} (${status.haproxy.mode}, pid ${status.haproxy.pid ?? "-"}, workers ${status.haproxy.workers.length}, reloads ${status.haproxy.reloads}, restarts ${status.haproxy.restarts})`,
     `apply:    ${status.apply.last_error ? `FAILED: ${status.apply.last_error}` : `ok at ${status.apply.last_ok_at ?? "-"}`}`,
     `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected.length}`,

@@ -97,6 +97,17 @@ class FieldReader {
     return ms;
   }
 
+  optionalString(key: string): string | undefined {
+    const value = this.string(key, "");
+    return value === "" ? undefined : value;
+  }
+
+  optionalPath(key: string, baseDir: string): string | undefined {
+    const value = this.optionalString(key);
+    if (value === undefined) return undefined;
+    return isAbsolute(value) ? value : resolve(baseDir, value);
+  }
+
   path(key: string, fallback: string, baseDir: string): string {
     const value = this.string(key, fallback);
     return isAbsolute(value) ? value : resolve(baseDir, value);
@@ -200,7 +211,37 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
     dialTimeoutMs: etcdReader.duration("dial_timeout", "5s", 1),
     keepaliveMs: etcdReader.duration("keepalive", "5s", 1000),
     keepaliveTimeoutMs: etcdReader.duration("keepalive_timeout", "3s", 100),
+    progressIntervalMs: etcdReader.duration("progress_interval", "5s", 100),
+    resyncIntervalMs: etcdReader.duration("resync_interval", "5m"),
+    username: etcdReader.optionalString("username"),
+    passwordFile: etcdReader.optionalPath("password_file", baseDir),
+    caFile: etcdReader.optionalPath("ca_file", baseDir),
+    certFile: etcdReader.optionalPath("cert_file", baseDir),
+    keyFile: etcdReader.optionalPath("key_file", baseDir),
   };
+  etcdReader.check(
+    "password",
+    root.etcd === undefined || (root.etcd as Table).password === undefined,
+    "is not read: put the password in a file and set password_file, so it stays out of sluice.toml",
+  );
+  etcdReader.check(
+    "password_file",
+    (etcd.username === undefined) === (etcd.passwordFile === undefined),
+    "username and password_file go together: set both or neither",
+  );
+  etcdReader.check(
+    "key_file",
+    (etcd.certFile === undefined) === (etcd.keyFile === undefined),
+    "cert_file and key_file go together: set both or neither",
+  );
+  const tls = etcd.caFile !== undefined || etcd.certFile !== undefined;
+  for (const endpoint of endpoints) {
+    etcdReader.check(
+      "endpoints",
+      !tls || endpoint.startsWith("https://"),
+      `"${endpoint}" must be https:// when ca_file or cert_file is set`,
+    );
+  }
   etcdReader.rejectUnknown();
 
   let haproxy: SluiceConfig["haproxy"];

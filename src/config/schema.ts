@@ -13,6 +13,23 @@ export type EtcdConfig = {
   keepaliveMs: number;
   /** A keepalive ping unanswered this long marks etcd unreachable, ms. Default `"3s"`. */
   keepaliveTimeoutMs: number;
+  /** How often the watch is asked to confirm it is up to date (a progress request), ms; an
+   * unanswered request makes sluice list the prefix again. Default `"5s"`. */
+  progressIntervalMs: number;
+  /** How often the whole prefix is listed again and compared, as a safety net, ms; 0 turns it
+   * off. Default `"5m"`. */
+  resyncIntervalMs: number;
+  /** User for etcd authentication; needs `password_file`. Default none. */
+  username: string | undefined;
+  /** File holding the password (one line). Read at each connect, never logged. */
+  passwordFile: string | undefined;
+  /** PEM CA bundle that signs etcd's server certificate. Default: the system's roots for
+   * `https://` endpoints. */
+  caFile: string | undefined;
+  /** PEM client certificate for mutual TLS; needs `key_file`. */
+  certFile: string | undefined;
+  /** PEM private key of `cert_file`. Never logged. */
+  keyFile: string | undefined;
 };
 
 export type HaproxyConfig = {

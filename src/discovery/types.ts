@@ -6,9 +6,11 @@ export type DiscoveryState = {
   connected: boolean;
   /** Revision the current key set reflects; 0 before the first snapshot. */
   revision: number;
+  /** The endpoint in use, or last tried while disconnected. */
   endpoint: string | undefined;
-  /** Times the prefix was listed again after a reconnect. */
+  /** Listings of the prefix after the first: reconnects, compactions, periodic resyncs. */
   relists: number;
+  /** Times a watch was established again after the previous one was lost. */
   reconnects: number;
   synced: boolean;
   lastError: string | undefined;

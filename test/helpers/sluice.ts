@@ -9,7 +9,10 @@ import { freePort, waitFor } from "./ports.ts";
 export const SLUICE_BINARY = join(import.meta.dir, "..", "..", "dist", "sluice");
 
 export type SluiceOptions = {
-  etcdEndpoint: string;
+  /** One endpoint, or several (a cluster). */
+  etcdEndpoint: string | string[];
+  /** Extra lines for the `[etcd]` section (TLS, auth, intervals). */
+  etcdToml?: string;
   mode?: "master-worker" | "sf";
   /** Template source written to <dir>/haproxy.cfg.liquid; the default template when absent. */
   template?: string;
@@ -60,8 +63,9 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
     `state_dir = "state"
 
 [etcd]
-endpoints = ["${options.etcdEndpoint}"]
+endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}
 prefix = "/apps/"
+${options.etcdToml ?? ""}
 
 [haproxy]
 template = "haproxy.cfg.liquid"

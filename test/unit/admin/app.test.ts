@@ -161,6 +161,39 @@ describe("admin API", () => {
     expect(await response.json()).toEqual(healthyStatus());
   });
 
+  test("GET /metrics serves Prometheus text built from the status", async () => {
+    const status = healthyStatus();
+    status.etcd.relists = 7;
+    status.etcd.reconnects = 2;
+    status.etcd.connected = false;
+    status.etcd.endpoint = 'https://10.0.0.1:2379/"x"';
+    const response = await createAdminApp(fakeHandlers({ status: async () => status })).request(
+      "/metrics",
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+    const text = await response.text();
+    const lines = text.split("\n");
+    expect(lines).toContain("sluice_etcd_connected 0");
+    expect(lines).toContain("sluice_etcd_revision 42");
+    expect(lines).toContain("sluice_etcd_relists_total 7");
+    expect(lines).toContain("sluice_etcd_reconnects_total 2");
+    expect(lines).toContain("sluice_etcd_stale 0");
+    expect(lines).toContain(
+      'sluice_etcd_endpoint_info{endpoint="https://10.0.0.1:2379/\\"x\\""} 1',
+    );
+    expect(lines).toContain("sluice_haproxy_reloads_total 3");
+    expect(lines).toContain('sluice_rejected_registrations{service="web"} 1');
+    expect(lines).toContain("sluice_held_removals 3");
+    expect(lines).toContain("# TYPE sluice_etcd_relists_total counter");
+    // Every sample line is `name{labels} number`, and every metric has HELP and TYPE.
+    for (const line of lines.filter((l) => l !== "" && !l.startsWith("#"))) {
+      expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/);
+    }
+    const types = lines.filter((l) => l.startsWith("# TYPE")).length;
+    expect(lines.filter((l) => l.startsWith("# HELP")).length).toBe(types);
+  });
+
   test("GET /v1/services lists services and /v1/services/NAME returns one", async () => {
     const app = createAdminApp(fakeHandlers());
     const all = await app.request("/v1/services");

@@ -31,6 +31,13 @@ describe("resolveConfig defaults", () => {
         dialTimeoutMs: 5000,
         keepaliveMs: 5000,
         keepaliveTimeoutMs: 3000,
+        progressIntervalMs: 5000,
+        resyncIntervalMs: 300_000,
+        username: undefined,
+        passwordFile: undefined,
+        caFile: undefined,
+        certFile: undefined,
+        keyFile: undefined,
       },
       haproxy: undefined,
       apply: {
@@ -408,5 +415,54 @@ describe("admin listen and token_file", () => {
       'token_file = "/etc/sluice/token"',
     ]);
     expect(config.admin).toMatchObject({ listen: "0.0.0.0:9600", tokenFile: "/etc/sluice/token" });
+  });
+});
+
+describe("[etcd] TLS and authentication", () => {
+  test("relative credential paths resolve against the config file's directory", () => {
+    const config = parse([
+      "[etcd]",
+      'endpoints = ["https://10.0.0.1:2379", "https://10.0.0.2:2379"]',
+      'ca_file = "pki/ca.pem"',
+      'cert_file = "/etc/pki/sluice.pem"',
+      'key_file = "pki/sluice.key"',
+      'username = "sluice"',
+      'password_file = "etcd.pass"',
+      'progress_interval = "2s"',
+      'resync_interval = "0s"',
+    ]);
+    expect(config.etcd).toMatchObject({
+      caFile: "/etc/sluice/pki/ca.pem",
+      certFile: "/etc/pki/sluice.pem",
+      keyFile: "/etc/sluice/pki/sluice.key",
+      username: "sluice",
+      passwordFile: "/etc/sluice/etcd.pass",
+      progressIntervalMs: 2000,
+      resyncIntervalMs: 0,
+    });
+  });
+
+  test("an inline password is refused, pointing at password_file", () => {
+    expect(errorFor(["[etcd]", 'username = "u"', 'password = "hunter2"']).message).toBe(
+      `${FILE}:3: etcd.password: is not read: put the password in a file and set password_file, so it stays out of sluice.toml`,
+    );
+  });
+
+  test("username without password_file names the field", () => {
+    expect(errorFor(["[etcd]", 'username = "u"']).message).toContain(
+      "etcd.password_file: username and password_file go together",
+    );
+  });
+
+  test("cert_file without key_file names the field", () => {
+    const lines = ["[etcd]", 'endpoints = ["https://e:2379"]', 'cert_file = "c.pem"'];
+    expect(errorFor(lines).message).toContain("etcd.key_file: cert_file and key_file go together");
+  });
+
+  test("TLS files with an http:// endpoint name the endpoint", () => {
+    const lines = ["[etcd]", 'endpoints = ["http://10.0.0.1:2379"]', 'ca_file = "ca.pem"'];
+    expect(errorFor(lines).message).toBe(
+      `${FILE}:2: etcd.endpoints: "http://10.0.0.1:2379" must be https:// when ca_file or cert_file is set`,
+    );
   });
 });

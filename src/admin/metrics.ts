@@ -1,0 +1,162 @@
+// Prometheus text exposition of the status document, served at GET /metrics.
+
+import type { Status } from "../status.ts";
+
+type Sample = { labels?: Record<string, string>; value: number };
+type Metric = { name: string; type: "gauge" | "counter"; help: string; samples: Sample[] };
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+function formatSample(name: string, sample: Sample): string {
+  const labels = Object.entries(sample.labels ?? {});
+  const labelText =
+    labels.length === 0
+      ? ""
+      : `{${labels.map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(",")}}`;
+  return `${name}${labelText} ${Number.isFinite(sample.value) ? sample.value : 0}`;
+}
+
+const flag = (value: boolean): number => (value ? 1 : 0);
+const one = (value: number): Sample[] => [{ value }];
+
+function metricsOf(status: Status): Metric[] {
+  const { etcd, haproxy, apply } = status;
+  const rejectedByService = new Map<string, number>();
+  for (const rejected of status.rejected) {
+    const service = rejected.key.split("/").at(-2) ?? "";
+    rejectedByService.set(service, (rejectedByService.get(service) ?? 0) + 1);
+  }
+  return [
+    {
+      name: "sluice_build_info",
+      type: "gauge",
+      help: "Always 1; the version is a label.",
+      samples: [{ labels: { version: status.version }, value: 1 }],
+    },
+    {
+      name: "sluice_etcd_connected",
+      type: "gauge",
+      help: "1 while a watch on etcd is established.",
+      samples: one(flag(etcd.connected)),
+    },
+    {
+      name: "sluice_etcd_endpoint_info",
+      type: "gauge",
+      help: "The etcd endpoint in use (or last tried); always 1.",
+      samples: etcd.endpoint ? [{ labels: { endpoint: etcd.endpoint }, value: 1 }] : [],
+    },
+    {
+      name: "sluice_etcd_revision",
+      type: "gauge",
+      help: "etcd revision the key set reflects.",
+      samples: one(etcd.revision),
+    },
+    {
+      name: "sluice_etcd_stale",
+      type: "gauge",
+      help: "1 while what is served is not confirmed by a live etcd connection.",
+      samples: one(flag(etcd.stale)),
+    },
+    {
+      name: "sluice_etcd_relists_total",
+      type: "counter",
+      help: "Listings of the prefix after the first: reconnects, compactions, resyncs.",
+      samples: one(etcd.relists),
+    },
+    {
+      name: "sluice_etcd_reconnects_total",
+      type: "counter",
+      help: "Times the etcd watch was established again after being lost.",
+      samples: one(etcd.reconnects),
+    },
+    {
+      name: "sluice_haproxy_running",
+      type: "gauge",
+      help: "1 while HAProxy runs.",
+      samples: one(flag(haproxy.running)),
+    },
+    {
+      name: "sluice_haproxy_workers",
+      type: "gauge",
+      help: "HAProxy worker processes, old ones included.",
+      samples: one(haproxy.workers.length),
+    },
+    {
+      name: "sluice_haproxy_reloads_total",
+      type: "counter",
+      help: "HAProxy reloads.",
+      samples: one(haproxy.reloads),
+    },
+    {
+      name: "sluice_haproxy_restarts_total",
+      type: "counter",
+      help: "Times HAProxy died and was started again.",
+      samples: one(haproxy.restarts),
+    },
+    {
+      name: "sluice_haproxy_runtime_updates_total",
+      type: "counter",
+      help: "Changes applied through the runtime API, without a reload.",
+      samples: one(haproxy.runtime_updates),
+    },
+    {
+      name: "sluice_applies_total",
+      type: "counter",
+      help: "Applies of a new state to HAProxy.",
+      samples: one(apply.applies),
+    },
+    {
+      name: "sluice_apply_pending",
+      type: "gauge",
+      help: "1 while a change from etcd waits to be applied.",
+      samples: one(flag(apply.pending)),
+    },
+    {
+      name: "sluice_apply_failing",
+      type: "gauge",
+      help: "1 while the last apply failed (the previous config keeps serving).",
+      samples: one(flag(apply.last_error !== null)),
+    },
+    {
+      name: "sluice_apply_last_latency_seconds",
+      type: "gauge",
+      help: "From an etcd change arriving to HAProxy routing it, for the last change applied.",
+      samples: one((apply.last_latency_ms ?? 0) / 1000),
+    },
+    {
+      name: "sluice_services",
+      type: "gauge",
+      help: "Services served.",
+      samples: one(status.services),
+    },
+    {
+      name: "sluice_backends",
+      type: "gauge",
+      help: "Backend servers served.",
+      samples: one(status.backends),
+    },
+    {
+      name: "sluice_rejected_registrations",
+      type: "gauge",
+      help: "Registrations that failed validation and are not served, by service.",
+      samples: [...rejectedByService].map(([service, value]) => ({ labels: { service }, value })),
+    },
+    {
+      name: "sluice_held_removals",
+      type: "gauge",
+      help: "Servers the guards keep serving although etcd removed them.",
+      samples: one(status.held.reduce((sum, hold) => sum + hold.held, 0)),
+    },
+  ];
+}
+
+export function renderMetrics(status: Status): string {
+  const lines: string[] = [];
+  for (const metric of metricsOf(status)) {
+    lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
+    for (const sample of metric.samples) lines.push(formatSample(metric.name, sample));
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,102 @@
+// The mirror decides what a listing or a watch response changes: replays and stale listings
+// change nothing, so re-listing after any doubt is always safe.
+
+import { describe, expect, test } from "bun:test";
+import { KeyMirror, type MirrorEvent } from "../../../src/discovery/mirror.ts";
+
+const put = (key: string, value: string, modRevision: number): MirrorEvent => ({
+  type: "put",
+  key,
+  value,
+  modRevision,
+});
+const del = (key: string, modRevision: number): MirrorEvent => ({
+  type: "delete",
+  key,
+  value: "",
+  modRevision,
+});
+
+function listed(mirror: KeyMirror): Record<string, string> {
+  return Object.fromEntries(mirror.kvs().map(({ key, value }) => [key, value]));
+}
+
+describe("KeyMirror", () => {
+  test("a listing replaces the key set and reports what it changed", () => {
+    const mirror = new KeyMirror();
+    expect(
+      mirror.replace(
+        [
+          { key: "/apps/web/a", value: "1" },
+          { key: "/apps/web/b", value: "2" },
+        ],
+        10,
+      ),
+    ).toEqual({ added: 2, removed: 0, updated: 0 });
+    expect(
+      mirror.replace(
+        [
+          { key: "/apps/web/b", value: "3" },
+          { key: "/apps/web/c", value: "4" },
+        ],
+        12,
+      ),
+    ).toEqual({ added: 1, removed: 1, updated: 1 });
+    expect(listed(mirror)).toEqual({ "/apps/web/b": "3", "/apps/web/c": "4" });
+    expect(mirror.revision).toBe(12);
+  });
+
+  test("a listing older than the events already applied is ignored", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([{ key: "/apps/web/a", value: "1" }], 10);
+    mirror.apply([put("/apps/web/b", "2", 15)]);
+    expect(mirror.replace([{ key: "/apps/web/a", value: "1" }], 14)).toBeUndefined();
+    expect(listed(mirror)).toEqual({ "/apps/web/a": "1", "/apps/web/b": "2" });
+    expect(mirror.revision).toBe(15);
+  });
+
+  test("events at or below the revision a listing covered are skipped", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([{ key: "/apps/web/a", value: "new" }], 20);
+    // A watch that resumed too early replays history the listing already includes.
+    const changed = mirror.apply([
+      put("/apps/web/a", "old", 18),
+      del("/apps/web/a", 19),
+      put("/apps/web/x", "gone-later", 20),
+    ]);
+    expect(changed).toBe(false);
+    expect(listed(mirror)).toEqual({ "/apps/web/a": "new" });
+  });
+
+  test("puts and deletes apply in order and advance the revision", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([], 1);
+    expect(mirror.apply([put("/apps/web/a", "1", 2), put("/apps/web/b", "2", 3)])).toBe(true);
+    expect(mirror.apply([del("/apps/web/a", 4), put("/apps/web/b", "5", 5)])).toBe(true);
+    expect(listed(mirror)).toEqual({ "/apps/web/b": "5" });
+    expect(mirror.revision).toBe(5);
+  });
+
+  test("several events of one revision (a transaction) all apply", () => {
+    const mirror = new KeyMirror();
+    mirror.replace(
+      [
+        { key: "/apps/web/a", value: "1" },
+        { key: "/apps/web/b", value: "2" },
+      ],
+      5,
+    );
+    expect(
+      mirror.apply([del("/apps/web/a", 6), del("/apps/web/b", 6), put("/apps/web/c", "3", 6)]),
+    ).toBe(true);
+    expect(listed(mirror)).toEqual({ "/apps/web/c": "3" });
+    expect(mirror.revision).toBe(6);
+  });
+
+  test("a put of the same value or a delete of a missing key is no change", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([{ key: "/apps/web/a", value: "1" }], 5);
+    expect(mirror.apply([put("/apps/web/a", "1", 6), del("/apps/web/zz", 7)])).toBe(false);
+    expect(mirror.revision).toBe(7);
+  });
+});
