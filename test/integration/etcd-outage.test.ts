@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Etcd3 } from "etcd3";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
-import { getPrefix, startEtcdCluster, type TestEtcdCluster } from "../helpers/etcd.ts";
+import { getPrefix, servedKeys, startEtcdCluster, type TestEtcdCluster } from "../helpers/etcd.ts";
 import { startLoad } from "../helpers/load.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { startSluice, type TestSluice } from "../helpers/sluice.ts";
@@ -15,14 +15,6 @@ let sluice: TestSluice;
 /** A client on the members sluice does not use. */
 let others: Etcd3;
 const backends: TestBackend[] = [];
-
-/** The served model as key → address, to compare with etcd. */
-async function servedKeys(node: TestSluice): Promise<Map<string, string>> {
-  const services = (await (await fetch(`${node.adminUrl}/v1/services`)).json()) as {
-    servers: { key: string; address: string }[];
-  }[];
-  return new Map(services.flatMap((s) => s.servers.map((v) => [v.key, v.address] as const)));
-}
 
 beforeAll(async () => {
   cluster = await startEtcdCluster(3);
@@ -96,7 +88,9 @@ describe("sluice's etcd member down for 20 s", () => {
     expect(after.etcd.endpoint).toBe(member.endpoint);
     expect(after.etcd.reconnects).toBe(before.etcd.reconnects + 1);
     expect(after.etcd.relists).toBeGreaterThan(before.etcd.relists);
-    expect(await servedKeys(sluice)).toEqual(await getPrefix(cluster.liveEndpoints(), "/apps/"));
+    expect(await servedKeys(sluice.adminUrl)).toEqual(
+      await getPrefix(cluster.liveEndpoints(), "/apps/"),
+    );
     expect(new Set(await sluice.sample(4, "web"))).toEqual(new Set(["a", "b"]));
     expect(await sluice.sample(2, "api")).toEqual(["c", "c"]);
   }, 90_000);
@@ -125,7 +119,7 @@ describe("sluice's etcd member down for 20 s", () => {
     await member.start();
     await sluice.waitApplied(top, 5_000);
     const expected = await getPrefix(cluster.liveEndpoints(), "/apps/");
-    expect(await servedKeys(sluice)).toEqual(expected);
+    expect(await servedKeys(sluice.adminUrl)).toEqual(expected);
     expect([...expected.keys()].filter((k) => k.startsWith("/apps/batch/")).length).toBe(9);
     // What HAProxy routes follows: web/a now points at backend b, api at backend a.
     expect(await sluice.sample(2, "web")).toEqual(["b", "b"]);
