@@ -17,8 +17,15 @@ import {
 import { isEmptyDiff, KeyMirror, type MirrorEvent } from "./mirror.ts";
 import type { Discovery, DiscoveryListener, DiscoveryState } from "./types.ts";
 
-/** Retries after failed sessions back off to this, so a recovered etcd is used within ~1 s. */
-const MAX_BACKOFF_MS = 1000;
+/** Retries after failed sessions back off to this (±20 %), so a recovered etcd is used within
+ * about a second. */
+const MAX_BACKOFF_MS = 800;
+/** Retries after etcd refused sluice's credentials: they need an operator, and every attempt
+ * costs etcd a password hash. */
+const REFUSED_BACKOFF_MS = 5000;
+/** Errors that retrying soon will not fix. */
+const REFUSED =
+  /authentication failed|invalid user|permission denied|certificate|SSL|etcd\.[a-z_]+_file/i;
 /** A session shorter than this counts as a failure for the backoff, even if it synced. */
 const HEALTHY_SESSION_MS = 1000;
 /** The same warning is logged again after this long, not at every retry. */
@@ -263,11 +270,13 @@ export function createEtcdDiscovery(
       const endpoint = config.endpoints[index % config.endpoints.length]!;
       const startedAt = Date.now();
       const progress = { synced: false };
+      let refused = false;
       try {
         await session(endpoint, progress);
       } catch (error) {
         if (stopped) break;
         const text = describeEtcdError(endpoint, error);
+        refused = REFUSED.test(text);
         const wasConnected = state.connected;
         state.endpoint = endpoint;
         setConnected(false, text);
@@ -279,7 +288,8 @@ export function createEtcdDiscovery(
       failures = healthy ? 0 : failures + 1;
       index++;
       if (failures > 0) {
-        const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures) * (0.8 + Math.random() * 0.4);
+        const base = refused ? REFUSED_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures);
+        const delay = base * (0.8 + Math.random() * 0.4);
         await sleep(delay, (cancel) => {
           cancelSleep = cancel;
         });

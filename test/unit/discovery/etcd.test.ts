@@ -178,6 +178,17 @@ describe("etcd discovery against a fake etcd", () => {
     expect(h.discovery.state()).toMatchObject({ endpoint: B, reconnects: 0, synced: true });
   });
 
+  test("refused credentials are retried every few seconds, not at once", async () => {
+    const etcd = new FakeEtcd();
+    etcd.refuse.add(A);
+    const h = start({ etcd });
+    await waitFor("the refusal to be reported", () => h.discovery.state().lastError, 1000);
+    expect(h.discovery.state().lastError).toContain(`etcd ${A}: 3 INVALID_ARGUMENT`);
+    // An unreachable etcd would have been tried 5 times by now (100, 200, 400, 800 ms).
+    await Bun.sleep(1600);
+    expect(etcd.connects.length).toBe(1);
+  });
+
   test("a periodic resync repairs what a watch silently lost", async () => {
     const etcd = new FakeEtcd();
     const h = start({ etcd, extra: ['resync_interval = "150ms"'] });

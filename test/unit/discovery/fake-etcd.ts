@@ -112,6 +112,8 @@ export class FakeEtcd {
   private readonly store = new Map<string, string>();
   /** Endpoints that refuse connections. */
   readonly down = new Set<string>();
+  /** Endpoints that refuse sluice's password. */
+  readonly refuse = new Set<string>();
   /** Endpoints whose watch ignores progress requests. */
   readonly silent = new Set<string>();
   /** Live events are not delivered (a watch that lost them). */
@@ -174,6 +176,13 @@ export class FakeEtcd {
         new Promise((resolve, reject) => {
           later(() => {
             if (this.down.has(endpoint)) return reject(refused());
+            if (this.refuse.has(endpoint)) {
+              return reject(
+                new Error(
+                  "3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password",
+                ),
+              );
+            }
             const kvs = Object.entries(this.keys(prefix)).map(([key, value]) => ({ key, value }));
             const revision = this.revision;
             this.afterList?.();
