@@ -264,6 +264,8 @@ export function createEtcdDiscovery(
 
   /** Sessions one after another, rotating through the endpoints, until stopped. */
   async function run(): Promise<void> {
+    /** The latest error of each endpoint since the last sync: status shows them all. */
+    const endpointErrors = new Map<string, string>();
     let failures = 0;
     let index = 0;
     while (!stopped) {
@@ -277,9 +279,12 @@ export function createEtcdDiscovery(
         if (stopped) break;
         const text = describeEtcdError(endpoint, error);
         refused = REFUSED.test(text);
+        if (progress.synced) endpointErrors.clear();
+        endpointErrors.set(endpoint, text);
         const wasConnected = state.connected;
         state.endpoint = endpoint;
-        setConnected(false, text);
+        const all = config.endpoints.flatMap((e) => endpointErrors.get(e) ?? []);
+        setConnected(false, all.join("; "));
         if (wasConnected) log.warn("etcd connection lost", { error: text });
         else warn("etcd unavailable, retrying", { error: text });
       }

@@ -170,7 +170,10 @@ describe("etcd discovery against a fake etcd", () => {
     const state = h.discovery.state();
     expect(state.connected).toBe(false);
     expect(state.synced).toBe(false);
-    expect(state.lastError).toMatch(/^etcd http:\/\/10\.0\.0\.[12]:2379: 14 UNAVAILABLE/);
+    // Each endpoint's latest error, in the configured order.
+    expect(state.lastError).toBe(
+      `etcd ${A}: 14 UNAVAILABLE: connect ECONNREFUSED; etcd ${B}: 14 UNAVAILABLE: connect ECONNREFUSED`,
+    );
     // Repeats of one error are logged once, not at every retry.
     expect(h.log.filter((l) => l.includes(`etcd ${A}`)).length).toBe(1);
     etcd.down.delete(B);
