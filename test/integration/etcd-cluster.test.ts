@@ -203,7 +203,12 @@ describe("etcd cluster", () => {
     expect(onlyWeb(await sluice.sample(4, "web"))).toBe(true);
     // Still down a moment later: a member without a leader is not "connected".
     await Bun.sleep(2000);
-    expect((await sluice.status()).etcd.connected).toBe(false);
+    const later = await sluice.status();
+    expect(later.etcd.connected).toBe(false);
+    // The member still up refuses with "no leader" (sluice sends the hasleader requirement)
+    // instead of serving a watch that would never see another change.
+    expect(later.etcd.last_error).toContain(`etcd ${used}: `);
+    expect(later.etcd.last_error).toMatch(new RegExp(`etcd ${used}: [^;]*no leader`));
     expect(onlyWeb(await sluice.sample(4, "web"))).toBe(true);
 
     const restartedAt = Date.now();
