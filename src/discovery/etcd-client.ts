@@ -170,6 +170,10 @@ export function describeEtcdError(endpoint: string, error: unknown): string {
     .trim();
   if (/certificate|SSL|TLS|handshake/i.test(message)) {
     message += " (check etcd.ca_file, cert_file and key_file)";
+  } else if (/RESOURCE_EXHAUSTED: Bandwidth exhausted/.test(message)) {
+    // HTTP/2 ENHANCE_YOUR_CALM: etcd's answer to keepalive pings it finds too frequent.
+    message +=
+      " (etcd may be refusing keepalive pings: etcd.keepalive must not be shorter than etcd's --grpc-keepalive-min-time, 5s by default)";
   }
   return `etcd ${endpoint}: ${message}`;
 }

@@ -66,4 +66,11 @@ describe("describeEtcdError", () => {
       "etcd https://127.0.0.1:2379: 14 UNAVAILABLE: No connection established. Last error: SSLV3_ALERT_BAD_CERTIFICATE. (check etcd.ca_file, cert_file and key_file)",
     );
   });
+
+  test("a GOAWAY for too frequent pings points at the keepalive setting", () => {
+    const error = new Error("8 RESOURCE_EXHAUSTED: Bandwidth exhausted or memory limit exceeded");
+    expect(describeEtcdError("http://e:2379", error)).toContain(
+      "etcd.keepalive must not be shorter than etcd's --grpc-keepalive-min-time",
+    );
+  });
 });
