@@ -9,7 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
 import { enableAuth, startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { waitFor } from "../helpers/ports.ts";
-import { startSluice, type TestSluice } from "../helpers/sluice.ts";
+import { SLUICE_BINARY, startSluice, type TestSluice } from "../helpers/sluice.ts";
 import { makeTls, type TestTls } from "../helpers/tls.ts";
 
 /** How long a misconfigured sluice is watched for crashes and log floods. */
@@ -226,4 +226,35 @@ describe("etcd with password auth", () => {
       expect(await sluice.stop()).toBe(0);
     }
   }, 30_000);
+});
+
+describe("credential files that cannot be read", () => {
+  test("stop `sluice serve` at once, naming the field and the file", async () => {
+    const config = join(secretsDir, "missing-key.toml");
+    writeFileSync(
+      config,
+      [
+        `state_dir = ${JSON.stringify(join(secretsDir, "state"))}`,
+        "[etcd]",
+        'endpoints = ["https://127.0.0.1:1"]',
+        `cert_file = ${JSON.stringify(tls.clientCert)}`,
+        'key_file = "no-such-key.pem"',
+        "[haproxy]",
+        `runtime_dir = ${JSON.stringify(join(secretsDir, "run"))}`,
+        `config = ${JSON.stringify(join(secretsDir, "haproxy.cfg"))}`,
+      ].join("\n"),
+    );
+    const child = Bun.spawn([SLUICE_BINARY, "serve", "--config", config], {
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const code = await child.exited;
+    clearTimeout(timer);
+    const stderr = await new Response(child.stderr).text();
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `etcd.key_file: cannot read ${join(secretsDir, "no-such-key.pem")}: ENOENT`,
+    );
+  });
 });

@@ -69,6 +69,24 @@ describe("runCommand", () => {
     expect(result.err).toContain("no such file");
   });
 
+  test("check names a credential file that cannot be read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));
+    try {
+      const file = join(dir, "sluice.toml");
+      writeFileSync(
+        file,
+        '[etcd]\nendpoints = ["https://127.0.0.1:2379"]\nca_file = "missing-ca.pem"\n',
+      );
+      const result = await run(["check", "--config", file]);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain(
+        `etcd.ca_file: cannot read ${join(dir, "missing-ca.pem")}: ENOENT`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("check --json reports the failure as JSON and exits 1", async () => {
     const file = "/nonexistent/sluice-unit/sluice.toml";
     const result = await run(["check", `--config=${file}`, "--json"]);
