@@ -1,12 +1,50 @@
 // The one error family sluice throws: a code, a message that says what and where, and a cause.
+// Whether an error is worth retrying soon, and the HTTP status the admin API answers with, follow
+// from the code alone: nothing in sluice decides either by reading a message.
+
+/** Every code sluice uses, and what follows from it. */
+const CODES = {
+  /** sluice.toml could not be read, parsed or validated. */
+  config: { retryable: false, httpStatus: 400 },
+  /** A command line or request that cannot be acted on. */
+  usage: { retryable: false, httpStatus: 400 },
+  /** The template could not be read, parsed or rendered. */
+  render: { retryable: false, httpStatus: 422 },
+  /** `haproxy -c` refused a rendered configuration. */
+  haproxy_check: { retryable: false, httpStatus: 422 },
+  /** Writing, swapping or reloading a configuration, or a runtime API call, failed. */
+  apply: { retryable: true, httpStatus: 500 },
+  /** etcd could not be reached, or a watch or listing failed: trying again soon may work. */
+  discovery: { retryable: true, httpStatus: 503 },
+  /** etcd refused sluice's credentials or certificate: an operator has to act first. */
+  discovery_refused: { retryable: false, httpStatus: 503 },
+  /** The daemon could not be reached, or answered with an error (lbctl). */
+  admin: { retryable: true, httpStatus: 502 },
+  /** A mutating admin call without the right bearer token. */
+  unauthorized: { retryable: false, httpStatus: 401 },
+  /** The thing asked for does not exist. */
+  not_found: { retryable: false, httpStatus: 404 },
+} as const satisfies Record<string, { retryable: boolean; httpStatus: number }>;
+
+export type ErrorCode = keyof typeof CODES;
 
 /** Base error: `code` is stable for tooling, `message` is for the operator. */
 export class SluiceError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
+  }
+
+  /** Whether the same attempt may succeed soon without anyone changing anything. */
+  get retryable(): boolean {
+    return CODES[this.code].retryable;
+  }
+
+  /** The status the admin API answers with when this error ends a request. */
+  get httpStatus(): number {
+    return CODES[this.code].httpStatus;
   }
 }
 
@@ -38,11 +76,20 @@ export class ApplyError extends SluiceError {
   }
 }
 
-/** etcd could not be reached or answered with an error. */
+/** etcd could not be reached or answered with an error; `refused` when it refused sluice's
+ * credentials, which retrying soon will not fix. */
 export class DiscoveryError extends SluiceError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("discovery", message, options);
+  constructor(message: string, options?: { cause?: unknown; refused?: boolean }) {
+    super(options?.refused ? "discovery_refused" : "discovery", message, options);
   }
+}
+
+/**
+ * The one retry rule: whether an attempt that failed with `error` may succeed if tried again
+ * soon. Errors that are not sluice's own (a library's, the runtime's) count as transient.
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof SluiceError ? error.retryable : true;
 }
 
 /** Message of any thrown value, for logs and status. */

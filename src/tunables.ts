@@ -1,0 +1,68 @@
+// The timings and limits sluice works with that sluice.toml does not set, named in one place.
+// Each says why it has the value it has; the configurable defaults are in config/defaults.ts.
+
+/** etcd discovery. */
+export const DISCOVERY = {
+  /** First retry delay after a failed session; it doubles per failure. */
+  backoffBaseMs: 50,
+  /** Retries back off to this, so a recovered etcd is used within about a second. */
+  backoffMaxMs: 800,
+  /** Retries after etcd refused sluice's credentials: they need an operator, and every attempt
+   * costs etcd a password hash. */
+  refusedBackoffMs: 5000,
+  /** Every delay is spread by this fraction either way, so restarted instances do not align. */
+  jitter: 0.2,
+  /** A session shorter than this counts as a failure for the backoff, even if it synced. */
+  healthySessionMs: 1000,
+  /** The same warning is logged again after this long, not at every retry. */
+  repeatWarningMs: 30_000,
+  /** Stop does not wait longer than this for a listing in flight (it ends at its deadline). */
+  stopWaitMs: 1000,
+} as const;
+
+/** The HAProxy supervisor. */
+export const SUPERVISOR = {
+  /** A start or reload that has not shown a ready worker by then has failed. */
+  readyTimeoutMs: 10_000,
+  /** How often readiness is polled during a start. */
+  startPollMs: 20,
+  /** How often the master is polled during a reload. */
+  reloadPollMs: 10,
+  /** Timeout of one master CLI or stats socket query. */
+  socketTimeoutMs: 2000,
+  /** A process that ran this long before it crashed restarts without backoff. */
+  stableAfterMs: 10_000,
+  /** First restart delay after a crash; it doubles per crash. */
+  restartBaseMs: 100,
+  /** Restart delays stop growing here. */
+  restartMaxMs: 10_000,
+  /** Old workers get at most this long to finish on stop (less when hard_stop_after is less). */
+  stopTimeoutMaxMs: 30_000,
+  /** HAProxy output: lines of one kind logged per window; the rest are counted. */
+  repeatedLinesLogged: 3,
+  repeatedLinesWindowMs: 5000,
+} as const;
+
+/** The apply path. */
+export const APPLY = {
+  /** Timeout of one batch of runtime API commands. */
+  runtimeApiTimeoutMs: 10_000,
+  /** After fast-path updates, the config file follows once updates pause this long, */
+  fileSyncQuietMs: 50,
+  /** and at least this often while they keep coming. */
+  fileSyncMaxDelayMs: 500,
+  /** Above this many servers in one backend, garbage is collected after the file follows
+   * (10,000 servers: ~100 MB instead of 200+). */
+  collectGarbageAboveServers: 1000,
+  /** The etcd key set is saved to the snapshot at most this often. */
+  snapshotDebounceMs: 200,
+} as const;
+
+/** Server slots in each backend (see model/layout.ts). */
+export const SLOTS = {
+  /** Spare slots as a fraction of the servers (0.25 = 25 %); `[haproxy] spare_slots` sets the
+   * minimum. */
+  spareRatio: 0.25,
+  /** Spare slots never exceed this many per backend. */
+  maxSpares: 1024,
+} as const;
