@@ -1,7 +1,10 @@
 // The last known key set, kept on disk so a restart while etcd is down serves what etcd last said.
 
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "./atomic-write.ts";
+import { describeError } from "./errors.ts";
+import type { Logger } from "./log.ts";
 import type { KeyValue } from "./model/types.ts";
 
 export type Snapshot = { revision: number; savedAt: string; kvs: KeyValue[] };
@@ -27,8 +30,40 @@ export function readSnapshot(path: string): Snapshot | undefined {
 
 /** Writes the snapshot atomically (stage beside it, then rename). */
 export function writeSnapshot(path: string, revision: number, kvs: KeyValue[]): void {
-  const staged = `${path}.staged`;
   const snapshot: Snapshot = { revision, savedAt: new Date().toISOString(), kvs };
-  writeFileSync(staged, JSON.stringify(snapshot), { mode: 0o640 });
-  renameSync(staged, path);
+  writeFileAtomic(path, JSON.stringify(snapshot));
+}
+
+export type SnapshotSaver = {
+  /** Saves what `read` gives, at most once per `debounceMs`. */
+  schedule(): void;
+  cancel(): void;
+};
+
+/** Saves the key set etcd last gave, at most every `debounceMs`; a failed save is logged. */
+export function createSnapshotSaver(
+  path: string,
+  read: () => { revision: number; kvs: KeyValue[] },
+  debounceMs: number,
+  log: Logger,
+): SnapshotSaver {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    schedule() {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        try {
+          const { revision, kvs } = read();
+          writeSnapshot(path, revision, kvs);
+        } catch (error) {
+          log.warn("cannot save the etcd snapshot", { error: describeError(error) });
+        }
+      }, debounceMs);
+    },
+    cancel() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
 }

@@ -1,11 +1,15 @@
 // The status document served at /v1/status and printed by `lbctl status`.
 
+import type { QueueState } from "./apply/queue.ts";
 import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
+import type { FastPathState } from "./reconcile/types.ts";
 
 export type Status = {
   version: string;
   etcd: {
+    /** The discovery loop's state name. */
+    state: string;
     connected: boolean;
     revision: number;
     endpoint: string | null;
@@ -19,6 +23,8 @@ export type Status = {
     last_error: string | null;
   };
   haproxy: {
+    /** The supervisor's state name. */
+    state: string;
     running: boolean;
     mode: string;
     pid: number | null;
@@ -29,6 +35,10 @@ export type Status = {
     last_reload_at: string | null;
   };
   apply: {
+    /** The apply queue's state name. */
+    state: QueueState;
+    /** The fast path's state name (see reconcile/types.ts). */
+    fast_path: FastPathState;
     applies: number;
     last_ok_at: string | null;
     last_error: string | null;

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../config/load.ts";
-import { layoutOptions, loadTemplate, modelOptions, renderSettings } from "../daemon.ts";
 import { readEtcdSecrets } from "../discovery/etcd-client.ts";
 import { describeError } from "../errors.ts";
 import { checkConfig } from "../haproxy/check.ts";
 import { buildModel } from "../model/build.ts";
 import { freshLayout } from "../model/layout.ts";
+import { layoutOptions, loadTemplate, modelOptions, renderSettings } from "../pipeline.ts";
 import { createRenderer } from "../render/render.ts";
 
 export type CheckResult = { ok: boolean; checked: string[]; error?: string };

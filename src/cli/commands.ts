@@ -33,9 +33,10 @@ export const COMMANDS: Record<string, Command> = {
     async run(args) {
       const { loadConfig } = await import("../config/load.ts");
       const daemon = await import("../daemon.ts");
+      const once = await import("../serve-once.ts");
       const config = loadConfig(configPath(args));
       if (args.flags.get("once")) {
-        await daemon.renderOnce(config);
+        await once.renderOnce(config);
         return 0;
       }
       return daemon.runDaemon(config);

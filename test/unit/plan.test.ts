@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { renderSettings } from "../../src/daemon.ts";
 import { freshLayout, type LayoutOptions, updateLayout } from "../../src/model/layout.ts";
 import type { Model } from "../../src/model/types.ts";
+import { renderSettings } from "../../src/pipeline.ts";
 import {
   filterServerState,
   newBindAddresses,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { renderSettings } from "../../src/daemon.ts";
 import { freshLayout, updateLayout } from "../../src/model/layout.ts";
-import { diffLayouts, rendersLayout } from "../../src/reconcile.ts";
+import { renderSettings } from "../../src/pipeline.ts";
+import { diffLayouts, rendersLayout } from "../../src/reconcile/layout-ops.ts";
 import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { createRenderer } from "../../src/render/render.ts";
 import { model, servers } from "./model/servers.ts";

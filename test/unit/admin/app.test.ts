@@ -7,6 +7,7 @@ function healthyStatus(): Status {
   return {
     version: "0.1.0",
     etcd: {
+      state: "watching",
       connected: true,
       stale: false,
       source: "etcd",
@@ -18,6 +19,7 @@ function healthyStatus(): Status {
       last_error: null,
     },
     haproxy: {
+      state: "running",
       running: true,
       mode: "master-worker",
       pid: 100,
@@ -28,6 +30,8 @@ function healthyStatus(): Status {
       last_reload_at: "2025-01-01T00:00:00.000Z",
     },
     apply: {
+      state: "idle",
+      fast_path: "ready",
       applies: 4,
       last_ok_at: "2025-01-01T00:00:00.000Z",
       last_error: null,

@@ -8,6 +8,7 @@ function status(etcd: Partial<Status["etcd"]>): Status {
   return {
     version: "1.2.3",
     etcd: {
+      state: "watching",
       connected: true,
       revision: 42,
       endpoint: "https://10.0.0.1:2379",
@@ -20,6 +21,7 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       ...etcd,
     },
     haproxy: {
+      state: "running",
       running: true,
       mode: "master-worker",
       pid: 10,
@@ -30,6 +32,8 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       last_reload_at: null,
     },
     apply: {
+      state: "idle",
+      fast_path: "ready",
       applies: 4,
       last_ok_at: "2026-01-01T00:00:00.000Z",
       last_error: null,

@@ -4,8 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderSettings } from "../../../src/daemon.ts";
 import { buildModel } from "../../../src/model/build.ts";
+import { renderSettings } from "../../../src/pipeline.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
 import { createRenderer } from "../../../src/render/render.ts";
 import { checkFile, FIXED_HAPROXY } from "./fixtures.ts";

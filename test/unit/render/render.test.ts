@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { renderSettings } from "../../../src/daemon.ts";
 import { RenderError } from "../../../src/errors.ts";
 import { buildModel, countServers } from "../../../src/model/build.ts";
 import { freshLayout, type Layout, updateLayout } from "../../../src/model/layout.ts";
 import type { KeyValue, Model } from "../../../src/model/types.ts";
+import { renderSettings } from "../../../src/pipeline.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
 import { createRenderer, DEFAULT_LAYOUT, type RenderSettings } from "../../../src/render/render.ts";
 import { HOSTILE_KEYS, HOSTILE_VALUES } from "../model/hostile-values.ts";

@@ -1,0 +1,147 @@
+// The render pipeline that `serve`, `serve --once` and `lbctl check` share: the checks made before
+// anything starts, and etcd keys → model → slot layout → Liquid render. Nothing long-lived here.
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
+import { readEtcdSecrets } from "./discovery/etcd-client.ts";
+import { ConfigError, describeError, RenderError } from "./errors.ts";
+import { checkConfig } from "./haproxy/check.ts";
+import { runtimePaths } from "./haproxy/paths.ts";
+import { type BuildModelOptions, buildModel } from "./model/build.ts";
+import { freshLayout, type Layout, type LayoutOptions } from "./model/layout.ts";
+import type { KeyValue, Model } from "./model/types.ts";
+import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
+import { createRenderer, type RenderSettings } from "./render/render.ts";
+import { SLOTS } from "./tunables.ts";
+
+/** A template's source, and its name for messages. */
+export type TemplateSource = { source: string; name: string };
+
+/** The template source: the configured file when it exists, else the embedded default. */
+export function loadTemplate(haproxy: HaproxyConfig): TemplateSource {
+  if (!existsSync(haproxy.template))
+    return { source: DEFAULT_TEMPLATE, name: "the default template" };
+  try {
+    return { source: readFileSync(haproxy.template, "utf8"), name: haproxy.template };
+  } catch (error) {
+    throw new RenderError(`${haproxy.template}: cannot read template: ${describeError(error)}`);
+  }
+}
+
+/** Where HAProxy's server state is dumped before a reload: beside the rendered config. */
+export function serverStateFile(haproxy: HaproxyConfig): string {
+  return join(dirname(haproxy.config), "haproxy.state");
+}
+
+/** Values the template sees under `haproxy` and `default_service`. */
+export function renderSettings(
+  haproxy: HaproxyConfig,
+  model: Model,
+  templateName: string,
+): RenderSettings {
+  const paths = runtimePaths(haproxy.runtimeDir);
+  return {
+    template: templateName,
+    haproxy: {
+      bind: haproxy.bind,
+      stats_bind: haproxy.statsBind,
+      runtime_dir: haproxy.runtimeDir,
+      stats_socket: paths.statsSocket,
+      master_socket: paths.masterSocket,
+      hard_stop_after: `${haproxy.hardStopAfterMs}ms`,
+      reload: haproxy.reload,
+      max_old_workers: haproxy.maxOldWorkers,
+      cookie_key: haproxy.cookieKey,
+      server_state_file: serverStateFile(haproxy),
+    },
+    defaultService: haproxy.defaultService || model.services[0]?.name || "",
+  };
+}
+
+/** How sluice.toml shapes the model: prefix, per-service overrides, and the default service,
+ * which always exists (so `default_backend` never names a missing backend). */
+export function modelOptions(
+  config: SluiceConfig,
+  revision: number,
+  retain: Iterable<string> = [],
+): BuildModelOptions {
+  const defaultService = config.haproxy?.defaultService;
+  return {
+    prefix: config.etcd.prefix,
+    revision,
+    overrides: config.services,
+    retain: defaultService ? [...retain, defaultService] : retain,
+  };
+}
+
+/** Slot spares from sluice.toml. */
+export function layoutOptions(config: SluiceConfig): LayoutOptions {
+  return {
+    minSpares: config.haproxy?.spareSlots ?? 8,
+    spareRatio: SLOTS.spareRatio,
+    maxSpares: SLOTS.maxSpares,
+  };
+}
+
+/** The `[haproxy]` section, which serving and checking need. */
+export function requireHaproxy(config: SluiceConfig): HaproxyConfig {
+  if (!config.haproxy) {
+    throw new ConfigError(`${config.file}: [haproxy]: section missing; sluice serve needs it`);
+  }
+  return config.haproxy;
+}
+
+/**
+ * The checks every way of running makes before anything starts; throws naming the field and the
+ * file. Returns the admin token, when one is configured.
+ */
+export function preflight(config: SluiceConfig): { token: string | undefined } {
+  // Missing or unreadable TLS and password files stop the start, naming the file; a wrong
+  // certificate or password is only found by etcd, and is retried and reported in status.
+  readEtcdSecrets(config.etcd);
+  const token = config.admin.tokenFile
+    ? readFileSync(config.admin.tokenFile, "utf8").trim()
+    : undefined;
+  return { token };
+}
+
+/** A rendered configuration and what it was rendered from. */
+export type Rendered = { model: Model; layout: Layout; text: string };
+
+export type RenderPipeline = {
+  /** The template as it is now on disk (or the embedded default). */
+  template(): TemplateSource;
+  settings(model: Model, templateName: string): RenderSettings;
+  layoutOptions: LayoutOptions;
+  /** Renders `model` with its servers in the slots of `layout`. Throws RenderError. */
+  render(model: Model, layout: Layout): string;
+  /** Keys at a revision all the way to a configuration, with a fresh slot layout. */
+  renderKeys(kvs: KeyValue[], revision: number): Rendered;
+  /** `haproxy -c` on a file; throws HaproxyCheckError with HAProxy's alerts. */
+  check(file: string): Promise<void>;
+};
+
+export function createRenderPipeline(config: SluiceConfig): RenderPipeline {
+  const haproxy = requireHaproxy(config);
+  const renderer = createRenderer();
+  const slots = layoutOptions(config);
+  const template = () => loadTemplate(haproxy);
+  const settings = (model: Model, name: string) => renderSettings(haproxy, model, name);
+  const render = (model: Model, layout: Layout) => {
+    const { source, name } = template();
+    return renderer.render(source, name, model, settings(model, name), layout);
+  };
+  return {
+    template,
+    settings,
+    layoutOptions: slots,
+    render,
+    renderKeys(kvs, revision) {
+      const model = buildModel(kvs, modelOptions(config, revision));
+      const layout = freshLayout(model, slots);
+      return { model, layout, text: render(model, layout) };
+    },
+    check: (file) => checkConfig(haproxy.binary, file, haproxy.checkTimeoutMs),
+  };
+}

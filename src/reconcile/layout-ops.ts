@@ -1,0 +1,91 @@
+// Pure helpers comparing slot layouts with each other and with rendered configs: which runtime
+// commands turn one layout into another, which server lines changed, and whether a template
+// renders every slot the way the layout says.
+
+import type { Layout, Slot } from "../model/layout.ts";
+import type { Model } from "../model/types.ts";
+import { parseSections, planServer, type RuntimeOp, type ServerLine } from "../plan.ts";
+
+/** Ops compared as a set: the config lists servers in another order than the slots. */
+export function opsKey(ops: RuntimeOp[]): string {
+  return ops
+    .map((op) => `${op.backend}/${op.server}: ${op.commands.join("; ")}`)
+    .sort()
+    .join("\n");
+}
+
+/** Same services with the same settings and the same slot names: only servers changed. */
+export function sameStructure(served: Model, next: Model, before: Layout, after: Layout): boolean {
+  if (served.services.length !== next.services.length) return false;
+  return next.services.every((service, index) => {
+    const old = served.services[index]!;
+    if (old.name !== service.name || old.balance !== service.balance) return false;
+    if (old.hostnames.join(" ") !== service.hostnames.join(" ")) return false;
+    const a = before.get(service.name) ?? [];
+    const b = after.get(service.name) ?? [];
+    return a.length === b.length && a.every((slot, i) => slot.name === b[i]!.name);
+  });
+}
+
+function slotLine(slot: Slot): ServerLine {
+  const server = slot.server;
+  if (!server) return { address: "0.0.0.0:0", weight: 1, disabled: true, rest: "" };
+  return {
+    address: server.address,
+    weight: server.drain ? 0 : server.weight,
+    disabled: false,
+    rest: "",
+  };
+}
+
+/** Whether `text` has, for every slot of `layout`, exactly the server line the slot implies. */
+export function rendersLayout(text: string, layout: Layout): boolean {
+  const sections = new Map(
+    parseSections(text).map((section) => [section.header.split(/\s+/)[1] ?? "", section]),
+  );
+  for (const [service, slots] of layout) {
+    const servers = sections.get(service)?.servers;
+    if (!servers || servers.size !== slots.length) return false;
+    for (const slot of slots) {
+      const line = servers.get(slot.name);
+      const want = slotLine(slot);
+      if (!line || line.disabled !== want.disabled || line.weight !== want.weight) return false;
+      if (!want.disabled && line.address !== want.address) return false;
+    }
+  }
+  return true;
+}
+
+/** The desired server line of every slot that differs between two layouts (same slot names). */
+export function changedLines(before: Layout, after: Layout): Map<string, ServerLine> {
+  const changes = new Map<string, ServerLine>();
+  for (const [service, slots] of after) {
+    const old = before.get(service) ?? [];
+    slots.forEach((slot, index) => {
+      const previous = old[index];
+      // The memoizing decoder returns the same object for an unchanged registration.
+      if (!previous || previous.server === slot.server) return;
+      const a = slotLine(previous);
+      const b = slotLine(slot);
+      if (a.address !== b.address || a.weight !== b.weight || a.disabled !== b.disabled) {
+        changes.set(`${service}/${slot.name}`, b);
+      }
+    });
+  }
+  return changes;
+}
+
+/** Runtime commands that turn the slots of `before` into those of `after` (same slot names). */
+export function diffLayouts(before: Layout, after: Layout): RuntimeOp[] {
+  const ops: RuntimeOp[] = [];
+  for (const [service, slots] of after) {
+    const old = before.get(service) ?? [];
+    slots.forEach((slot, index) => {
+      const previous = old[index];
+      if (!previous || previous.server === slot.server) return;
+      const op = planServer(service, slot.name, slotLine(previous), slotLine(slot));
+      if (typeof op !== "string" && op.commands.length > 0) ops.push(op);
+    });
+  }
+  return ops;
+}

@@ -1,0 +1,88 @@
+// Deciding what an apply does: build the model, apply the guards, place servers in slots, and
+// choose between the fast path, runtime commands from a rendered diff, and a reload. Pure: the
+// template, the clock and HAProxy are reached only through the context.
+
+import type { ApplyConfig } from "../config/schema.ts";
+import { type BuildModelOptions, buildModel } from "../model/build.ts";
+import { applyGuards } from "../model/guards.ts";
+import { freshLayout, type Layout, type LayoutOptions, updateLayout } from "../model/layout.ts";
+import type { Model } from "../model/types.ts";
+import { patchServerLines, planConfig } from "../plan.ts";
+import { changedLines, diffLayouts, sameStructure } from "./layout-ops.ts";
+import type { Desired, FastPathState, Prepared, Served } from "./types.ts";
+
+export type PrepareContext = {
+  apply: Pick<ApplyConfig, "runtimeApi" | "allowEmpty" | "maxDropPercent">;
+  /** Whether HAProxy is running (a runtime update needs it). */
+  running: boolean;
+  fastPath: FastPathState;
+  layoutOptions: LayoutOptions;
+  modelOptions(revision: number, retain: Iterable<string>): BuildModelOptions;
+  render(model: Model, layout: Layout): string;
+  /** Identifies the template source and settings a model would be rendered with. */
+  templateKey(model: Model): string;
+};
+
+/** Works out what applying `desired` over `served` would do, without doing it. */
+export function prepareApply(
+  served: Served,
+  desired: Desired,
+  force: boolean,
+  context: PrepareContext,
+): Prepared {
+  const built = buildModel(
+    desired.kvs,
+    context.modelOptions(desired.revision, served.seenServices),
+  );
+  const guarded =
+    served.text === undefined
+      ? { model: built, holds: [] }
+      : applyGuards(served.model, built, context.apply);
+  const base = { revision: desired.revision, desired: built, ...guarded, catchUp: undefined };
+  const reload = (reasons: string[]): Prepared => {
+    const layout = freshLayout(guarded.model, context.layoutOptions);
+    const text = context.render(guarded.model, layout);
+    return { ...base, layout, text, plan: { kind: "reload", reasons } };
+  };
+  if (served.text === undefined || !served.layout || !context.running || force) {
+    const why = force ? "reload requested" : context.running ? "first apply" : undefined;
+    return reload([why ?? "haproxy is not running"]);
+  }
+  const layout = updateLayout(served.layout, guarded.model, context.layoutOptions);
+  // Fast path: only servers changed, in slots the template is known to render as the layout
+  // says. The commands come from the layout; rendering waits until traffic is routed.
+  if (
+    context.apply.runtimeApi &&
+    (context.fastPath === "ready" || context.fastPath === "behind") &&
+    context.templateKey(guarded.model) === served.templateKey &&
+    sameStructure(served.model, guarded.model, served.layout, layout)
+  ) {
+    const ops = diffLayouts(served.layout, layout);
+    const plan = ops.length > 0 ? ({ kind: "runtime", ops } as const) : ({ kind: "none" } as const);
+    return { ...base, layout, text: undefined, plan };
+  }
+  const inLine = fileInLine(served, context.fastPath);
+  if (inLine === undefined)
+    return reload(["the config file could not be brought in line with HAProxy"]);
+  const text = context.render(guarded.model, layout);
+  const plan = planConfig(inLine, text);
+  const catchUp = inLine === served.text ? undefined : inLine;
+  if (plan.kind === "none" || (plan.kind === "runtime" && context.apply.runtimeApi)) {
+    return { ...base, layout, text, catchUp, plan };
+  }
+  if (plan.kind === "runtime")
+    return reload(["runtime API disabled ([apply] runtime_api = false)"]);
+  return reload(plan.reasons);
+}
+
+/**
+ * The config file as HAProxy serves it: the file itself, or, while it is behind the fast path,
+ * the file with the changed server lines rewritten (no render at 10,000 servers). Undefined when
+ * the file lacks a slot HAProxy has.
+ */
+export function fileInLine(served: Served, fastPath: FastPathState): string | undefined {
+  if (fastPath === "broken") return undefined;
+  if (fastPath !== "behind" || !served.layout || !served.fileLayout) return served.text;
+  if (served.text === undefined) return undefined;
+  return patchServerLines(served.text, changedLines(served.fileLayout, served.layout));
+}

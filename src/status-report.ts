@@ -1,0 +1,69 @@
+// Builds the status document (/v1/status, `lbctl status`, /metrics) from the parts that know it.
+
+import type { ApplyQueue } from "./apply/queue.ts";
+import type { ApplyRecord } from "./apply/record.ts";
+import type { DesiredStore } from "./desired.ts";
+import type { Discovery } from "./discovery/types.ts";
+import type { Supervisor } from "./haproxy/supervisor.ts";
+import { countServers } from "./model/build.ts";
+import type { Reconciler } from "./reconcile/reconciler.ts";
+import type { Status } from "./status.ts";
+import { VERSION } from "./version.ts";
+
+export type StatusSources = {
+  discovery: Discovery;
+  supervisor: Supervisor;
+  reconciler: Reconciler;
+  desired: DesiredStore;
+  record: ApplyRecord;
+  queue: ApplyQueue<unknown>;
+};
+
+export async function buildStatus(sources: StatusSources): Promise<Status> {
+  const { discovery, supervisor, reconciler, desired, record } = sources;
+  const etcd = discovery.state();
+  const haproxy = await supervisor.status();
+  const applies = record.view();
+  const served = reconciler.served();
+  return {
+    version: VERSION,
+    etcd: {
+      state: etcd.connected ? "watching" : "connecting", // MERGE: etcd.state
+      connected: etcd.connected,
+      revision: etcd.revision,
+      endpoint: etcd.endpoint ?? null,
+      synced: etcd.synced,
+      stale: !etcd.connected || desired.source() !== "etcd",
+      source: desired.source(),
+      relists: etcd.relists,
+      reconnects: etcd.reconnects,
+      last_error: etcd.lastError ?? null,
+    },
+    haproxy: {
+      state: haproxy.running ? "running" : "stopped", // MERGE: haproxy.state
+      running: haproxy.running,
+      mode: haproxy.mode,
+      pid: haproxy.pid ?? null,
+      workers: haproxy.workers,
+      reloads: haproxy.reloads,
+      restarts: haproxy.restarts,
+      runtime_updates: reconciler.runtimeUpdates(),
+      last_reload_at: haproxy.lastReloadAt ?? null,
+    },
+    apply: {
+      state: sources.queue.state(),
+      fast_path: reconciler.fastPath(),
+      applies: applies.applies,
+      last_ok_at: applies.lastOkAt ?? null,
+      last_error: applies.lastError ?? null,
+      pending: desired.changePending() || sources.queue.pending(),
+      revision: applies.revision,
+      last_latency_ms: applies.lastLatencyMs ?? null,
+      config_synced: reconciler.fileSynced(),
+    },
+    services: served.services.length,
+    backends: countServers(served),
+    rejected: reconciler.latest().rejected,
+    held: reconciler.holds(),
+  };
+}
