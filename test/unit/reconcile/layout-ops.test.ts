@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { freshLayout, updateLayout } from "../../src/model/layout.ts";
-import { renderSettings } from "../../src/pipeline.ts";
-import { diffLayouts, rendersLayout } from "../../src/reconcile/layout-ops.ts";
-import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
-import { createRenderer } from "../../src/render/render.ts";
-import { model, servers } from "./model/servers.ts";
-import { FIXED_HAPROXY } from "./render/fixtures.ts";
+import { freshLayout, updateLayout } from "../../../src/model/layout.ts";
+import { renderSettings } from "../../../src/pipeline.ts";
+import { diffLayouts, rendersLayout } from "../../../src/reconcile/layout-ops.ts";
+import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
+import { createRenderer } from "../../../src/render/render.ts";
+import { model, servers } from "../model/servers.ts";
+import { FIXED_HAPROXY } from "../render/fixtures.ts";
 
 const OPTIONS = { minSpares: 2, spareRatio: 0.25, maxSpares: 1024 };
 const renderer = createRenderer();

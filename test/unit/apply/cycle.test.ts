@@ -1,0 +1,138 @@
+// One apply job in steps: a reload waits for more changes and reads the state again, the file
+// follows a fast-path update through a queued job, and a file that cannot follow forces a reload.
+
+import { describe, expect, test } from "bun:test";
+import { createApplyCycle } from "../../../src/apply/cycle.ts";
+import { createApplyRecord } from "../../../src/apply/record.ts";
+import { createDesiredStore } from "../../../src/desired.ts";
+import { createLogger } from "../../../src/log.ts";
+import type { Plan } from "../../../src/plan.ts";
+import type { Reconciler } from "../../../src/reconcile/reconciler.ts";
+import type { FastPathState, Prepared } from "../../../src/reconcile/types.ts";
+
+type Call = string;
+
+/** A reconciler that plans what `nextPlan` says and records what it was asked. */
+function fakeReconciler(calls: Call[]) {
+  let fastPath: FastPathState = "ready";
+  const fake = {
+    nextPlan: { kind: "runtime", ops: [] } as Plan,
+    syncSucceeds: true,
+    failExecute: false,
+  };
+  const empty = { revision: 0, rejected: [], services: [] };
+  const reconciler: Reconciler = {
+    prepare(desired, force = false) {
+      calls.push(`prepare r${desired.revision}${force ? " forced" : ""}`);
+      const plan: Plan = force ? { kind: "reload", reasons: ["reload requested"] } : fake.nextPlan;
+      return {
+        revision: desired.revision,
+        desired: empty,
+        model: empty,
+        holds: [],
+        layout: new Map(),
+        text: plan.kind === "reload" ? "text" : undefined,
+        catchUp: undefined,
+        plan,
+      } satisfies Prepared;
+    },
+    waitsBeforeReload: (prepared) => prepared.plan.kind === "reload",
+    async execute(prepared, force = false) {
+      calls.push(`execute ${prepared.plan.kind} r${prepared.revision}${force ? " forced" : ""}`);
+      if (fake.failExecute) throw new Error("haproxy refused");
+      fastPath = prepared.plan.kind === "runtime" ? "behind" : "ready";
+      const outcome = prepared.plan.kind === "runtime" ? "runtime" : "reloaded";
+      return { outcome, revision: prepared.revision, routedAt: performance.now() };
+    },
+    syncFile() {
+      calls.push("sync file");
+      fastPath = fake.syncSucceeds ? "ready" : "broken";
+      return fake.syncSucceeds;
+    },
+    served: () => empty,
+    latest: () => empty,
+    holds: () => [],
+    runtimeUpdates: () => 0,
+    fastPath: () => fastPath,
+    fileSynced: () => fastPath !== "behind" && fastPath !== "broken",
+  };
+  return { reconciler, fake };
+}
+
+function cycleWith(calls: Call[], reloadWaitMs = 0) {
+  const { reconciler, fake } = fakeReconciler(calls);
+  const desired = createDesiredStore();
+  const record = createApplyRecord();
+  const cycle = createApplyCycle({
+    reconciler,
+    desired,
+    record,
+    log: createLogger(() => {}),
+    reloadWaitMs,
+    sleep: async (ms) => {
+      calls.push(`wait ${ms}ms`);
+      // A change arrives while the reload waits.
+      desired.fromEtcd([], desired.current().revision + 1);
+    },
+    collectGarbage: () => calls.push("gc"),
+  });
+  return { cycle, fake, desired, record };
+}
+
+describe("apply cycle", () => {
+  test("a reload waits reload_wait, then reads the newest state again", async () => {
+    const calls: Call[] = [];
+    const { cycle, fake, desired, record } = cycleWith(calls, 100);
+    fake.nextPlan = { kind: "reload", reasons: ["backend added"] };
+    desired.fromEtcd([], 1);
+    const result = await cycle.queue.request("apply");
+    expect(calls).toEqual(["prepare r1", "wait 100ms", "prepare r2", "execute reload r2"]);
+    expect(result.revision).toBe(2);
+    expect(record.view()).toMatchObject({ applies: 1, revision: 2, lastError: undefined });
+    await cycle.stop();
+  });
+
+  test("a forced reload does not wait", async () => {
+    const calls: Call[] = [];
+    const { cycle } = cycleWith(calls, 100);
+    await cycle.queue.request("reload");
+    expect(calls).toEqual(["prepare r0 forced", "execute reload r0 forced"]);
+    await cycle.stop();
+  });
+
+  test("after a fast-path update the file follows in a queued job", async () => {
+    const calls: Call[] = [];
+    const { cycle, record } = cycleWith(calls);
+    await cycle.queue.request("apply");
+    expect(calls).toEqual(["prepare r0", "execute runtime r0"]);
+    await Bun.sleep(120);
+    expect(calls).toEqual(["prepare r0", "execute runtime r0", "sync file"]);
+    // The file catching up is not counted as an apply.
+    expect(record.view().applies).toBe(1);
+    await cycle.stop();
+  });
+
+  test("a file that cannot follow HAProxy is mended by a forced reload in the same job", async () => {
+    const calls: Call[] = [];
+    const { cycle, fake } = cycleWith(calls);
+    fake.syncSucceeds = false;
+    await cycle.queue.request("apply");
+    const result = await cycle.queue.request("sync");
+    expect(calls.slice(2)).toEqual(["sync file", "prepare r0 forced", "execute reload r0 forced"]);
+    expect(result.outcome).toBe("reloaded");
+    await cycle.stop();
+  });
+
+  test("a failed apply is recorded, and the next success clears it", async () => {
+    const calls: Call[] = [];
+    const { cycle, fake, record } = cycleWith(calls);
+    fake.failExecute = true;
+    await expect(cycle.queue.request("apply")).rejects.toThrow("haproxy refused");
+    expect(record.view().lastError).toBe("haproxy refused");
+    fake.failExecute = false;
+    fake.nextPlan = { kind: "none" };
+    await cycle.queue.request("apply");
+    expect(record.view().lastError).toBeUndefined();
+    await cycle.stop();
+  });
+});

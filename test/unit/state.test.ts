@@ -1,0 +1,18 @@
+// Named states: a transition that the table does not allow throws, naming both states.
+
+import { expect, test } from "bun:test";
+import { createStateMachine } from "../../src/state.ts";
+
+test("allowed transitions move, others throw naming the machine and both states", () => {
+  const machine = createStateMachine<"a" | "b" | "c">("demo", "a", {
+    a: ["b"],
+    b: ["c", "a"],
+    c: [],
+  });
+  machine.to("b");
+  expect(machine.current).toBe("b");
+  expect(machine.is("a", "b")).toBe(true);
+  machine.to("c");
+  expect(() => machine.to("a")).toThrow('demo: cannot move from "c" to "a"');
+  expect(machine.current).toBe("c");
+});
