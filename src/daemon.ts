@@ -46,8 +46,8 @@ function canBind(host: string, port: number): boolean {
   }
 }
 
-/** The daemon's parts, in start order; they stop in reverse. */
-function assemble(config: SluiceConfig, options: DaemonOptions, log: Logger): Part[] {
+/** The daemon's pieces, wired together but not started. */
+function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const haproxy = requireHaproxy(config);
   const { token } = preflight(config);
   const paths = runtimePaths(haproxy.runtimeDir);
@@ -101,10 +101,10 @@ function assemble(config: SluiceConfig, options: DaemonOptions, log: Logger): Pa
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
-
+  const status = () =>
+    buildStatus({ discovery, supervisor, reconciler, desired, record, queue: cycle.queue });
   const app = createAdminApp({
-    status: () =>
-      buildStatus({ discovery, supervisor, reconciler, desired, record, queue: cycle.queue }),
+    status,
     services: () => reconciler.served().services,
     plan: () => {
       const current = desired.current();
@@ -115,7 +115,13 @@ function assemble(config: SluiceConfig, options: DaemonOptions, log: Logger): Pa
     reload: async () => (await cycle.queue.request("reload")).outcome,
     token: () => token,
   });
+  return { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots, app };
+}
 
+/** The daemon's parts, in start order; they stop in reverse. */
+function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log: Logger): Part[] {
+  const { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots } = pieces;
+  const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   return [
     {
       name: "directories",
@@ -136,7 +142,7 @@ function assemble(config: SluiceConfig, options: DaemonOptions, log: Logger): Pa
         await cycle.stop();
       },
     },
-    createAdminListeners(config.admin, app.fetch),
+    createAdminListeners(config.admin, pieces.app.fetch),
     {
       name: "last good state",
       start: async () => {
@@ -229,7 +235,7 @@ export async function runDaemon(
   options: DaemonOptions = {},
 ): Promise<number> {
   const log = options.log ?? createLogger();
-  const running = await startParts(assemble(config, options, log), log);
+  const running = await startParts(daemonParts(config, wire(config, options, log), log), log);
   await untilStopSignal(log);
   await running.stop();
   log.info("stopped");

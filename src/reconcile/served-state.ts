@@ -1,0 +1,66 @@
+// The served side as the reconciler records it: what HAProxy runs, what the config file holds,
+// the fast path's state, the guards' holds, and the services seen with servers.
+
+import type { Logger } from "../log.ts";
+import type { Hold } from "../model/guards.ts";
+import type { Model } from "../model/types.ts";
+import { createStateMachine, type StateMachine } from "../state.ts";
+import { FAST_PATH_TRANSITIONS, type FastPathState, type Prepared, type Served } from "./types.ts";
+
+export type ServedState = {
+  served: Served;
+  fastPath: StateMachine<FastPathState>;
+  holds(): Hold[];
+  /** Records what HAProxy now serves; `text` when the config file was written to match. */
+  commit(
+    prepared: Prepared,
+    text: string | undefined,
+    next: FastPathState,
+    templateKey: string,
+  ): void;
+  /** Records that the config file caught up with HAProxy, holding `text`. */
+  fileCaughtUp(text: string): void;
+};
+
+export function createServedState(empty: Model, log: Logger): ServedState {
+  const seenServices = new Set<string>();
+  const served: Served = {
+    model: empty,
+    layout: undefined,
+    text: undefined,
+    fileLayout: undefined,
+    templateKey: "",
+    seenServices,
+  };
+  const fastPath = createStateMachine<FastPathState>("fast path", "cold", FAST_PATH_TRANSITIONS);
+  let holds: Hold[] = [];
+
+  return {
+    served,
+    fastPath,
+    holds: () => holds,
+    commit(prepared, text, next, templateKey) {
+      served.model = prepared.model;
+      served.layout = prepared.layout;
+      if (text !== undefined) {
+        served.text = text;
+        served.fileLayout = prepared.layout;
+      }
+      served.templateKey = templateKey;
+      fastPath.to(next);
+      const before = JSON.stringify(holds);
+      holds = prepared.holds;
+      if (JSON.stringify(holds) !== before) {
+        for (const hold of holds) log.warn("guard held back removals", { ...hold });
+      }
+      for (const service of served.model.services) {
+        if (service.servers.length > 0) seenServices.add(service.name);
+      }
+    },
+    fileCaughtUp(text) {
+      served.text = text;
+      served.fileLayout = served.layout;
+      fastPath.to("ready");
+    },
+  };
+}
