@@ -1,6 +1,15 @@
 // Restart delays for a crashing HAProxy. Pure.
 
-/** Delay before restart number `attempt` (0-based): 100 ms doubling, capped at `maxMs`. */
-export function restartDelay(attempt: number, maxMs = 10_000): number {
-  return Math.min(maxMs, 100 * 2 ** Math.min(attempt, 20));
+import { SUPERVISOR } from "../tunables.ts";
+
+/**
+ * Delay before restart number `attempt` (0-based): `baseMs` (100 ms) doubling, capped at `maxMs`
+ * (10 s).
+ */
+export function restartDelay(
+  attempt: number,
+  maxMs: number = SUPERVISOR.restartMaxMs,
+  baseMs: number = SUPERVISOR.restartBaseMs,
+): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
 }

@@ -1,0 +1,48 @@
+// Starting HAProxy processes: the interface the supervisor spawns through, and Bun.spawn behind it.
+
+/** A started HAProxy process, as much of it as the supervisor uses. */
+export interface ChildProcess {
+  readonly pid: number;
+  /** Resolves with the exit code once the process has ended. */
+  readonly exited: Promise<number>;
+  /** `null` while the process runs or when a signal ended it. */
+  readonly exitCode: number | null;
+  /** The signal that ended the process, `null` while it runs or when it exited. */
+  readonly signalCode: NodeJS.Signals | number | null;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts processes; `argv[0]` is the binary. */
+export interface ProcessRunner {
+  spawn(argv: string[]): ChildProcess;
+}
+
+/** Whether `child` has ended (by exit or by signal). */
+export function hasEnded(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** sluice's environment without what would let HAProxy talk to systemd on sluice's behalf. */
+export function childEnvironment(
+  environment: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  const cleaned = { ...environment };
+  for (const key of ["NOTIFY_SOCKET", "WATCHDOG_PID", "WATCHDOG_USEC"]) delete cleaned[key];
+  return cleaned;
+}
+
+/** The production runner: Bun.spawn with stdin closed, output piped, and the cleaned environment. */
+export function createBunProcessRunner(): ProcessRunner {
+  return {
+    spawn(argv) {
+      return Bun.spawn(argv, {
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+        env: childEnvironment(),
+      });
+    },
+  };
+}
