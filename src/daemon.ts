@@ -31,7 +31,7 @@ import {
 import { createReconciler } from "./reconcile/reconciler.ts";
 import { createSnapshotSaver, readSnapshot, snapshotPath } from "./snapshot.ts";
 import { buildStatus } from "./status-report.ts";
-import { APPLY, SUPERVISOR } from "./tunables.ts";
+import { APPLY } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
@@ -58,7 +58,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     config: haproxy.config,
     mode: haproxy.reload,
     paths,
-    stopTimeoutMs: Math.min(haproxy.hardStopAfterMs, SUPERVISOR.stopTimeoutMaxMs),
+    stopTimeoutMs: haproxy.hardStopAfterMs,
     maxOldWorkers: haproxy.maxOldWorkers,
     // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
     onRestarted: () => void cycle.queue.request("reload").catch(() => undefined),

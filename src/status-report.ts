@@ -40,7 +40,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       last_error: etcd.lastError ?? null,
     },
     haproxy: {
-      state: haproxy.running ? "running" : "stopped", // MERGE: haproxy.state
+      state: haproxy.state,
       running: haproxy.running,
       mode: haproxy.mode,
       pid: haproxy.pid ?? null,

@@ -1,6 +1,7 @@
 // The status document served at /v1/status and printed by `lbctl status`.
 
 import type { QueueState } from "./apply/queue.ts";
+import type { SupervisorState } from "./haproxy/supervisor.ts";
 import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
 import type { FastPathState } from "./reconcile/types.ts";
@@ -24,7 +25,7 @@ export type Status = {
   };
   haproxy: {
     /** The supervisor's state name. */
-    state: string;
+    state: SupervisorState;
     running: boolean;
     mode: string;
     pid: number | null;
