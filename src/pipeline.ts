@@ -100,10 +100,22 @@ export function preflight(config: SluiceConfig): { token: string | undefined } {
   // Missing or unreadable TLS and password files stop the start, naming the file; a wrong
   // certificate or password is only found by etcd, and is retried and reported in status.
   readEtcdSecrets(config.etcd);
-  const token = config.admin.tokenFile
-    ? readFileSync(config.admin.tokenFile, "utf8").trim()
-    : undefined;
-  return { token };
+  return { token: config.admin.tokenFile ? readToken(config) : undefined };
+}
+
+function readToken(config: SluiceConfig): string {
+  const path = config.admin.tokenFile;
+  let token: string;
+  try {
+    token = readFileSync(path, "utf8").trim();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError(`${config.file}: admin.token_file: cannot read ${path}: ${code}`, {
+      cause: error,
+    });
+  }
+  if (token === "") throw new ConfigError(`${config.file}: admin.token_file: ${path} is empty`);
+  return token;
 }
 
 /** A rendered configuration and what it was rendered from. */
