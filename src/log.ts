@@ -20,7 +20,7 @@ function format(level: string, message: string, fields: LogFields = {}): string 
 
 /** A logger writing to `write` (stderr by default). */
 export function createLogger(
-  write: (line: string) => void = (l) => process.stderr.write(l),
+  write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
   return {
     info: (message, fields) => write(format("info", message, fields)),

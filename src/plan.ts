@@ -157,12 +157,12 @@ export function filterServerState(state: string, config: string): string {
   const kept = state.split("\n").filter((line) => {
     if (line === "" || line.startsWith("#") || /^\d+$/.test(line)) return true;
     const fields = line.split(" ");
-    const line2 = servers.get(`${fields[1]}/${fields[3]}`);
-    if (!line2 || line2.disabled) return false;
+    const configured = servers.get(`${fields[1]}/${fields[3]}`);
+    if (!configured || configured.disabled) return false;
     const host = fields[4] ?? "";
     const address = host.includes(":") ? `[${host}]:${fields[18]}` : `${host}:${fields[18]}`;
     // A weight set at runtime that differs from the new config would otherwise outlive it.
-    return address === line2.address && Number(fields[7]) === line2.weight;
+    return address === configured.address && Number(fields[7]) === configured.weight;
   });
   return `${kept.join("\n").trimEnd()}\n`;
 }

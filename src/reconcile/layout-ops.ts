@@ -21,9 +21,12 @@ export function sameStructure(served: Model, next: Model, before: Layout, after:
     const old = served.services[index]!;
     if (old.name !== service.name || old.balance !== service.balance) return false;
     if (old.hostnames.join(" ") !== service.hostnames.join(" ")) return false;
-    const a = before.get(service.name) ?? [];
-    const b = after.get(service.name) ?? [];
-    return a.length === b.length && a.every((slot, i) => slot.name === b[i]!.name);
+    const slotsBefore = before.get(service.name) ?? [];
+    const slotsAfter = after.get(service.name) ?? [];
+    return (
+      slotsBefore.length === slotsAfter.length &&
+      slotsBefore.every((slot, index) => slot.name === slotsAfter[index]!.name)
+    );
   });
 }
 
@@ -65,10 +68,14 @@ export function changedLines(before: Layout, after: Layout): Map<string, ServerL
       const previous = old[index];
       // The memoizing decoder returns the same object for an unchanged registration.
       if (!previous || previous.server === slot.server) return;
-      const a = slotLine(previous);
-      const b = slotLine(slot);
-      if (a.address !== b.address || a.weight !== b.weight || a.disabled !== b.disabled) {
-        changes.set(`${service}/${slot.name}`, b);
+      const was = slotLine(previous);
+      const now = slotLine(slot);
+      if (
+        was.address !== now.address ||
+        was.weight !== now.weight ||
+        was.disabled !== now.disabled
+      ) {
+        changes.set(`${service}/${slot.name}`, now);
       }
     });
   }
