@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../config/load.ts";
+import { loadConfigWithSettings } from "../config/load.ts";
+import type { Setting } from "../config/settings.ts";
 import { layoutOptions, loadTemplate, modelOptions, renderSettings } from "../daemon.ts";
 import { readEtcdSecrets } from "../discovery/etcd-client.ts";
 import { describeError } from "../errors.ts";
@@ -12,18 +13,33 @@ import { buildModel } from "../model/build.ts";
 import { freshLayout } from "../model/layout.ts";
 import { createRenderer } from "../render/render.ts";
 
-export type CheckResult = { ok: boolean; checked: string[]; error?: string };
+/** What `lbctl check` found; printed as is by `--json`. */
+export type CheckResult = {
+  ok: boolean;
+  /** What was checked, in order: the file, credential files, the template, `haproxy -c`. */
+  checked: string[];
+  error?: string;
+  /** How many of `settings` the file leaves at their default (once the file is valid). */
+  defaults?: number;
+  /** Every field's effective value, and whether it is the default (once the file is valid). */
+  settings?: Setting[];
+};
 
+/** Validates `file`, its credential files, the template and `haproxy -c`, without etcd. */
 export async function checkOffline(file: string): Promise<CheckResult> {
   const checked: string[] = [];
   try {
-    const config = loadConfig(file);
+    const { config, settings } = loadConfigWithSettings(file);
     checked.push(file);
     readEtcdSecrets(config.etcd);
     if (config.etcd.caFile || config.etcd.certFile || config.etcd.passwordFile) {
       checked.push("etcd credential files");
     }
-    if (!config.haproxy) return { ok: true, checked };
+    const report = {
+      defaults: settings.filter((setting) => setting.default).length,
+      settings,
+    };
+    if (!config.haproxy) return { ok: true, checked, ...report };
     const model = buildModel([], modelOptions(config, 0));
     const { source, name } = loadTemplate(config.haproxy);
     const text = createRenderer().render(
@@ -34,17 +50,32 @@ export async function checkOffline(file: string): Promise<CheckResult> {
       freshLayout(model, layoutOptions(config)),
     );
     checked.push(name);
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));
+    const stagingDirectory = mkdtempSync(join(tmpdir(), "sluice-check-"));
     try {
-      const rendered = join(dir, "haproxy.cfg");
+      const rendered = join(stagingDirectory, "haproxy.cfg");
       writeFileSync(rendered, text);
       await checkConfig(config.haproxy.binary, rendered, config.haproxy.checkTimeoutMs);
       checked.push("haproxy -c");
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(stagingDirectory, { recursive: true, force: true });
     }
-    return { ok: true, checked };
+    return { ok: true, checked, ...report };
   } catch (error) {
     return { ok: false, checked, error: describeError(error) };
   }
+}
+
+/** The human report of a successful check: what was checked, and what the file sets. */
+export function formatCheck(result: CheckResult): string {
+  const lines = [`ok: ${result.checked.join(", ")}`];
+  if (result.settings) {
+    const set = result.settings
+      .filter((setting) => !setting.default)
+      .map((setting) => setting.field);
+    const listed = set.length > 0 ? `; set: ${set.join(", ")}` : "";
+    lines.push(
+      `defaults: ${result.defaults} of ${result.settings.length} fields at their default${listed}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -60,10 +60,10 @@ export const COMMANDS: Record<string, Command> = {
     valued: ["config"],
     booleans: ["json"],
     async run(args, io) {
-      const { checkOffline } = await import("./check.ts");
+      const { checkOffline, formatCheck } = await import("./check.ts");
       const result = await checkOffline(configPath(args));
       if (args.flags.get("json")) printJson(io, result);
-      else if (result.ok) io.out(`ok: ${result.checked.join(", ")}\n`);
+      else if (result.ok) io.out(formatCheck(result));
       else io.err(`check failed: ${result.error}\n`);
       return result.ok ? 0 : 1;
     },

@@ -4,7 +4,7 @@
 import { isAbsolute, normalize, resolve } from "node:path";
 import { parseDuration } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
-import { expandPlaceholders, type FieldSpec, fieldName, type SectionFields } from "./defaults.ts";
+import { expandPlaceholders, type FieldSpec, fieldName, type SectionFields } from "./field-spec.ts";
 import type { Locate } from "./locate.ts";
 
 /** A parsed TOML table. */
@@ -189,4 +189,21 @@ export function readSection(root: Table, name: string, locate: Locate): Table {
     throw new ConfigError(`${locate("", name)}: ${name}: must be a table ([${name}])`);
   }
   return value as Table;
+}
+
+/** What every section resolver needs: the whole file, where lines are, and the base directory. */
+export type ResolveContext = { root: Table; locate: Locate; baseDir: string };
+
+/** A reader for the `[section]` table of the file, checked against `fields`. */
+export function sectionReader<Fields extends SectionFields>(
+  context: ResolveContext,
+  section: string,
+  fields: Fields,
+): FieldReader<Fields> {
+  const table = readSection(context.root, section, context.locate);
+  return new FieldReader(table, fields, {
+    section,
+    locate: context.locate,
+    baseDir: context.baseDir,
+  });
 }

@@ -6,18 +6,17 @@ import { ConfigError } from "../errors.ts";
 import {
   ADMIN_FIELDS,
   APPLY_FIELDS,
-  ETCD_FIELDS,
   FIELDS,
   HAPROXY_FIELDS,
   SERVICE_FIELDS,
   TOP_FIELDS,
 } from "./defaults.ts";
-import { FieldReader, readSection, type Table } from "./field-reader.ts";
+import { FieldReader, type ResolveContext, sectionReader, type Table } from "./field-reader.ts";
 import { createLocator, type Locate } from "./locate.ts";
+import { resolveEtcd } from "./resolve-etcd.ts";
 import type {
   AdminConfig,
   ApplyConfig,
-  EtcdConfig,
   HaproxyConfig,
   ServiceOverride,
   SluiceConfig,
@@ -26,23 +25,6 @@ import type {
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 const NAME_RULE = "1-64 of [A-Za-z0-9._-], not starting with - or .";
 const HOST_PORT_PATTERN = /^[A-Za-z0-9.*:[\]-]+:\d{1,5}$/;
-
-/** What every section reader needs: the whole file, where lines are, and the base directory. */
-type ResolveContext = { root: Table; locate: Locate; baseDir: string };
-
-/** A reader for the `[section]` table of the file. */
-function sectionReader<Fields extends (typeof FIELDS)[keyof typeof FIELDS]>(
-  context: ResolveContext,
-  section: "etcd" | "haproxy" | "apply" | "admin",
-  fields: Fields,
-): FieldReader<Fields> {
-  const table = readSection(context.root, section, context.locate);
-  return new FieldReader(table, fields, {
-    section,
-    locate: context.locate,
-    baseDir: context.baseDir,
-  });
-}
 
 /** Resolves a parsed sluice.toml (`root`) read from `file` with source `text`. Pure. */
 export function resolveConfig(root: Table, file: string, text: string): SluiceConfig {
@@ -61,70 +43,6 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const services = resolveServices(root.service, context);
   rejectUnknownSections(root, locate);
   return { file, stateDir, etcd, haproxy, apply, admin, services };
-}
-
-function resolveEtcd(context: ResolveContext): EtcdConfig {
-  const etcdFields = sectionReader(context, "etcd", ETCD_FIELDS);
-  const endpoints = etcdFields.strings("endpoints");
-  etcdFields.check("endpoints", endpoints.length > 0, "needs at least one endpoint");
-  for (const endpoint of endpoints) {
-    etcdFields.check(
-      "endpoints",
-      /^https?:\/\/[^\s/]+$/.test(endpoint),
-      `"${endpoint}" is not a URL such as "http://127.0.0.1:2379"`,
-    );
-  }
-  let prefix = etcdFields.string("prefix");
-  etcdFields.check("prefix", prefix.startsWith("/"), `must start with "/", got "${prefix}"`);
-  if (!prefix.endsWith("/")) prefix += "/";
-  const etcd: EtcdConfig = {
-    endpoints,
-    prefix,
-    dialTimeoutMs: etcdFields.duration("dial_timeout"),
-    keepaliveMs: etcdFields.duration("keepalive"),
-    keepaliveTimeoutMs: etcdFields.duration("keepalive_timeout"),
-    progressIntervalMs: etcdFields.duration("progress_interval"),
-    resyncIntervalMs: etcdFields.duration("resync_interval"),
-    username: etcdFields.optionalString("username"),
-    passwordFile: etcdFields.optionalPath("password_file"),
-    caFile: etcdFields.optionalPath("ca_file"),
-    certFile: etcdFields.optionalPath("cert_file"),
-    keyFile: etcdFields.optionalPath("key_file"),
-  };
-  checkEtcdCredentials(etcdFields, etcd, context.root);
-  etcdFields.rejectUnknown();
-  return etcd;
-}
-
-/** Credentials come in pairs, the password never inline, and TLS needs https:// endpoints. */
-function checkEtcdCredentials(
-  etcdFields: FieldReader<typeof ETCD_FIELDS>,
-  etcd: EtcdConfig,
-  root: Table,
-): void {
-  etcdFields.check(
-    "password",
-    root.etcd === undefined || (root.etcd as Table).password === undefined,
-    "is not read: put the password in a file and set password_file, so it stays out of sluice.toml",
-  );
-  etcdFields.check(
-    "password_file",
-    (etcd.username === undefined) === (etcd.passwordFile === undefined),
-    "username and password_file go together: set both or neither",
-  );
-  etcdFields.check(
-    "key_file",
-    (etcd.certFile === undefined) === (etcd.keyFile === undefined),
-    "cert_file and key_file go together: set both or neither",
-  );
-  const tls = etcd.caFile !== undefined || etcd.certFile !== undefined;
-  for (const endpoint of etcd.endpoints) {
-    etcdFields.check(
-      "endpoints",
-      !tls || endpoint.startsWith("https://"),
-      `"${endpoint}" must be https:// when ca_file or cert_file is set`,
-    );
-  }
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {

@@ -113,7 +113,74 @@ describe("runCommand", () => {
       );
       const result = await run(["check", "--config", file]);
       expect(result.err).toBe("");
-      expect(result.out).toBe(`ok: ${file}, the default template, haproxy -c\n`);
+      expect(result.out).toBe(
+        [
+          `ok: ${file}, the default template, haproxy -c`,
+          "defaults: 31 of 35 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
+          "",
+        ].join("\n"),
+      );
+      expect(result.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("check --json lists every field's effective value and whether it is the default", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
+    try {
+      const file = join(dir, "sluice.toml");
+      writeFileSync(file, '[etcd]\ndial_timeout = "2s"\n\n[apply]\nmax_drop_percent = 100\n');
+      const result = await run(["check", "--config", file, "--json"]);
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.out) as {
+        ok: boolean;
+        defaults: number;
+        settings: { field: string; value: unknown; default: boolean }[];
+      };
+      expect(report.ok).toBe(true);
+      // Without [haproxy] its fields do not apply: 1 top-level, 12 etcd, 6 apply, 3 admin.
+      expect(report.settings).toHaveLength(22);
+      expect(report.defaults).toBe(20);
+      const byField = new Map(report.settings.map((setting) => [setting.field, setting]));
+      expect(byField.get("etcd.dial_timeout")).toEqual({
+        field: "etcd.dial_timeout",
+        value: "2s",
+        default: false,
+      });
+      expect(byField.get("apply.max_drop_percent")).toEqual({
+        field: "apply.max_drop_percent",
+        value: 100,
+        default: false,
+      });
+      expect(byField.get("etcd.keepalive")).toEqual({
+        field: "etcd.keepalive",
+        value: "5s",
+        default: true,
+      });
+      expect(byField.get("etcd.username")).toEqual({
+        field: "etcd.username",
+        value: null,
+        default: true,
+      });
+      expect(byField.get("admin.socket")).toEqual({
+        field: "admin.socket",
+        value: "/run/sluice/admin.sock",
+        default: true,
+      });
+      expect(byField.has("haproxy.bind")).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("check names the fields a file sets, and says when it sets none", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
+    try {
+      const file = join(dir, "sluice.toml");
+      writeFileSync(file, "");
+      const result = await run(["check", "--config", file]);
+      expect(result.out).toBe(`ok: ${file}\ndefaults: 22 of 22 fields at their default\n`);
       expect(result.code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
