@@ -11,7 +11,8 @@ export type ThrottleOptions = {
 
 export type Admission =
   /** Log it; `suppressed` lines of this kind were counted, not logged, in the window before. */
-  { admitted: true; suppressed: number } | { admitted: false };
+  | { admitted: true; suppressed: number }
+  | { admitted: false };
 
 export type LogThrottle = {
   /** Whether a line of kind `key` is to be logged now. */
