@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type AdminHandlers, createAdminApp } from "../../../src/admin/app.ts";
+import { RenderError } from "../../../src/errors.ts";
 import type { Service } from "../../../src/model/types.ts";
 import type { Status } from "../../../src/status.ts";
 
@@ -338,6 +339,37 @@ describe("POST /v1/reload", () => {
     const response = await createAdminApp(handlers).request("/v1/reload", { method: "POST" });
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ ok: false, error: "haproxy -c rejected the config" });
+  });
+
+  test("a reload stopped by the template or haproxy -c still answers 500, not the error's own status", async () => {
+    const handlers = fakeHandlers({
+      reload: async () => {
+        throw new RenderError("haproxy.cfg.liquid:3: unknown tag");
+      },
+    });
+    const response = await createAdminApp(handlers).request("/v1/reload", { method: "POST" });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      ok: false,
+      error: "haproxy.cfg.liquid:3: unknown tag",
+    });
+  });
+
+  test("a wrong token answers 401 {ok: false, error} before the reload handler runs", async () => {
+    const handlers = fakeHandlers({ token: () => "s3cret" });
+    const response = await createAdminApp(handlers).request("/v1/reload", {
+      method: "POST",
+      headers: { authorization: "Bearer nope" },
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ ok: false, error: "missing or wrong bearer token" });
+    expect(handlers.reloads).toBe(0);
+  });
+
+  test("reads stay open when a token is set", async () => {
+    const app = createAdminApp(fakeHandlers({ token: () => "s3cret" }));
+    expect((await app.request("/v1/status")).status).toBe(200);
+    expect((await app.request("/v1/services/web")).status).toBe(200);
   });
 
   test("GET is not a way to reload", async () => {
