@@ -5,6 +5,21 @@ import { join } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
 import { runCommand } from "../../../src/cli/commands.ts";
 
+/** Runs `body` with `text` written to a sluice.toml in a fresh directory, then removes it. */
+async function withConfigFile(
+  text: string | ((dir: string) => string),
+  body: (file: string, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
+  try {
+    const file = join(dir, "sluice.toml");
+    writeFileSync(file, typeof text === "string" ? text : text(dir));
+    await body(file, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -70,21 +85,14 @@ describe("runCommand", () => {
   });
 
   test("check names a credential file that cannot be read", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));
-    try {
-      const file = join(dir, "sluice.toml");
-      writeFileSync(
-        file,
-        '[etcd]\nendpoints = ["https://127.0.0.1:2379"]\nca_file = "missing-ca.pem"\n',
-      );
+    const text = '[etcd]\nendpoints = ["https://127.0.0.1:2379"]\nca_file = "missing-ca.pem"\n';
+    await withConfigFile(text, async (file, dir) => {
       const result = await run(["check", "--config", file]);
       expect(result.code).toBe(1);
       expect(result.err).toContain(
         `etcd.ca_file: cannot read ${join(dir, "missing-ca.pem")}: ENOENT`,
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("check --json reports the failure as JSON and exits 1", async () => {
@@ -97,20 +105,16 @@ describe("runCommand", () => {
   });
 
   test("check validates config, the embedded default template and haproxy -c, and exits 0", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
-    try {
-      const file = join(dir, "sluice.toml");
-      writeFileSync(
-        file,
-        [
-          "[haproxy]",
-          'template = "no-such-template.liquid"',
-          `runtime_dir = "${join(dir, "run")}"`,
-          'bind = "127.0.0.1:18080"',
-          'stats_bind = "127.0.0.1:18888"',
-          "",
-        ].join("\n"),
-      );
+    const text = (dir: string) =>
+      [
+        "[haproxy]",
+        'template = "no-such-template.liquid"',
+        `runtime_dir = "${join(dir, "run")}"`,
+        'bind = "127.0.0.1:18080"',
+        'stats_bind = "127.0.0.1:18888"',
+        "",
+      ].join("\n");
+    await withConfigFile(text, async (file) => {
       const result = await run(["check", "--config", file]);
       expect(result.err).toBe("");
       expect(result.out).toBe(
@@ -121,16 +125,12 @@ describe("runCommand", () => {
         ].join("\n"),
       );
       expect(result.code).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("check --json lists every field's effective value and whether it is the default", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
-    try {
-      const file = join(dir, "sluice.toml");
-      writeFileSync(file, '[etcd]\ndial_timeout = "2s"\n\n[apply]\nmax_drop_percent = 100\n');
+    const text = '[etcd]\ndial_timeout = "2s"\n\n[apply]\nmax_drop_percent = 100\n';
+    await withConfigFile(text, async (file) => {
       const result = await run(["check", "--config", file, "--json"]);
       expect(result.code).toBe(0);
       const report = JSON.parse(result.out) as {
@@ -142,48 +142,23 @@ describe("runCommand", () => {
       // Without [haproxy] its fields do not apply: 1 top-level, 12 etcd, 6 apply, 3 admin.
       expect(report.settings).toHaveLength(22);
       expect(report.defaults).toBe(20);
-      const byField = new Map(report.settings.map((setting) => [setting.field, setting]));
-      expect(byField.get("etcd.dial_timeout")).toEqual({
-        field: "etcd.dial_timeout",
-        value: "2s",
-        default: false,
-      });
-      expect(byField.get("apply.max_drop_percent")).toEqual({
-        field: "apply.max_drop_percent",
-        value: 100,
-        default: false,
-      });
-      expect(byField.get("etcd.keepalive")).toEqual({
-        field: "etcd.keepalive",
-        value: "5s",
-        default: true,
-      });
-      expect(byField.get("etcd.username")).toEqual({
-        field: "etcd.username",
-        value: null,
-        default: true,
-      });
-      expect(byField.get("admin.socket")).toEqual({
-        field: "admin.socket",
-        value: "/run/sluice/admin.sock",
-        default: true,
-      });
-      expect(byField.has("haproxy.bind")).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      const byField = Object.fromEntries(
+        report.settings.map(({ field, ...setting }) => [field, setting]),
+      );
+      expect(byField["etcd.dial_timeout"]).toEqual({ value: "2s", default: false });
+      expect(byField["apply.max_drop_percent"]).toEqual({ value: 100, default: false });
+      expect(byField["etcd.keepalive"]).toEqual({ value: "5s", default: true });
+      expect(byField["etcd.username"]).toEqual({ value: null, default: true });
+      expect(byField["admin.socket"]).toEqual({ value: "/run/sluice/admin.sock", default: true });
+      expect(byField["haproxy.bind"]).toBeUndefined();
+    });
   });
 
   test("check names the fields a file sets, and says when it sets none", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
-    try {
-      const file = join(dir, "sluice.toml");
-      writeFileSync(file, "");
+    await withConfigFile("", async (file) => {
       const result = await run(["check", "--config", file]);
       expect(result.out).toBe(`ok: ${file}\ndefaults: 22 of 22 fields at their default\n`);
       expect(result.code).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
