@@ -1,5 +1,4 @@
-// How the admin API answers an error: the status follows from the SluiceError's code, the body
-// names the problem.
+// How the admin API answers an error: the status from the SluiceError's code, the message as JSON.
 
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -7,7 +6,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { describeError, SluiceError } from "../errors.ts";
 
 /** The status an error ends a request with: a SluiceError's own, Hono's, else 500. */
-export function statusOf(error: unknown): ContentfulStatusCode {
+function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof SluiceError) return error.httpStatus as ContentfulStatusCode;
   if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
   return 500;

@@ -11,6 +11,7 @@ export const TOP_FIELDS = {
   },
 } as const satisfies SectionFields;
 
+/** `[etcd]`: where registrations live and how sluice connects. */
 export const ETCD_FIELDS = {
   endpoints: {
     kind: "strings",
@@ -59,6 +60,7 @@ export const ETCD_FIELDS = {
   key_file: { kind: "path", description: "PEM private key of cert_file" },
 } as const satisfies SectionFields;
 
+/** `[haproxy]`: the binary, the files, reloads and the default template's settings. */
 export const HAPROXY_FIELDS = {
   binary: { kind: "string", default: "/usr/sbin/haproxy", description: "HAProxy executable" },
   template: {
@@ -126,6 +128,7 @@ export const HAPROXY_FIELDS = {
   },
 } as const satisfies SectionFields;
 
+/** `[apply]`: how changes are batched and guarded. */
 export const APPLY_FIELDS = {
   min_wait: {
     kind: "duration",
@@ -164,6 +167,7 @@ export const APPLY_FIELDS = {
   },
 } as const satisfies SectionFields;
 
+/** `[admin]`: where the admin API listens and its token. */
 export const ADMIN_FIELDS = {
   listen: {
     kind: "string",
@@ -182,6 +186,7 @@ export const ADMIN_FIELDS = {
   },
 } as const satisfies SectionFields;
 
+/** Each `[[service]]`: per-service overrides. */
 export const SERVICE_FIELDS = {
   name: { kind: "string", description: "service name, as in the etcd key; required" },
   balance: {

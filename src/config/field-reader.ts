@@ -1,5 +1,4 @@
-// Reads the fields of one sluice.toml table against its entries in defaults.ts: types, bounds,
-// defaults, and errors that name the file, the line and the field.
+// Reads one sluice.toml table against its fields in defaults.ts; errors name file:line and field.
 
 import { isAbsolute, normalize, resolve } from "node:path";
 import { parseDuration } from "../duration.ts";
@@ -174,7 +173,7 @@ export class FieldReader<Fields extends SectionFields> {
 }
 
 /** How a wrong value is named in a message: `number 5`, `string "x"`, `an array`. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (value === null) return "null";
   if (typeof value === "object") return "a table";

@@ -8,6 +8,7 @@ import { resolveConfig } from "./resolve.ts";
 import type { SluiceConfig } from "./schema.ts";
 import { listSettings, type Setting } from "./settings.ts";
 
+/** Where sluice and lbctl look for sluice.toml without `--config`. */
 export const DEFAULT_CONFIG_PATH = "/etc/sluice/sluice.toml";
 
 /** Parses TOML text; syntax errors name `file:line:column`. */

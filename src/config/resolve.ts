@@ -1,5 +1,4 @@
-// Turns a parsed sluice.toml table into a SluiceConfig, section by section; defaults and bounds
-// come from defaults.ts, and errors name the file, the line and the field.
+// Turns a parsed sluice.toml into a SluiceConfig, section by section, with defaults.ts's defaults.
 
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";

@@ -1,5 +1,4 @@
-// The resolved shape of sluice.toml, with every default written next to its field (the values
-// are in defaults.ts; a unit test keeps the two in step).
+// The resolved shape of sluice.toml, each field's default in its doc (a test checks defaults.ts).
 
 export type ReloadMode = "master-worker" | "sf";
 
