@@ -1,11 +1,11 @@
 // Parses the duration strings used in sluice.toml ("250ms", "2s", "1m").
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const MILLISECONDS_PER_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds for a duration string, or undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
   if (!match) return undefined;
-  const unit = UNITS[match[2]!]!;
-  return Math.round(Number(match[1]) * unit);
+  const millisecondsPerUnit = MILLISECONDS_PER_UNIT[match[2]!]!;
+  return Math.round(Number(match[1]) * millisecondsPerUnit);
 }

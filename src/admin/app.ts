@@ -1,10 +1,14 @@
 // The admin HTTP API (Hono): health, readiness, status, metrics, served config and forced reload.
 
 import { Hono } from "hono";
+import { describeError, SluiceError } from "../errors.ts";
 import type { Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
+import { requireBearerToken } from "./bearer-token.ts";
+import { answerError } from "./error-response.ts";
 import { renderMetrics } from "./metrics.ts";
 
+/** What the admin API asks the daemon; the daemon implements it, tests fake it. */
 export type AdminHandlers = {
   status(): Promise<Status>;
   services(): Service[];
@@ -26,53 +30,66 @@ function readinessProblems(status: Status): string[] {
   return problems;
 }
 
+/**
+ * The admin API over `handlers`. Errors thrown anywhere end in one `onError`: a SluiceError
+ * answers with its code's HTTP status, anything else with 500. POST endpoints need the bearer
+ * token when one is configured.
+ */
 export function createAdminApp(handlers: AdminHandlers): Hono {
   const app = new Hono();
+  const mutating = requireBearerToken(() => handlers.token());
 
-  app.onError((error, c) => c.json({ error: error.message }, 500));
-  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, context) => answerError(error, context));
+  app.notFound((context) =>
+    answerError(
+      new SluiceError("not_found", `no such endpoint: ${context.req.method} ${context.req.path}`),
+      context,
+    ),
+  );
 
-  app.get("/healthz", (c) => c.text("ok\n"));
+  app.get("/healthz", (context) => context.text("ok\n"));
 
-  app.get("/readyz", async (c) => {
+  app.get("/readyz", async (context) => {
     const problems = readinessProblems(await handlers.status());
-    if (problems.length === 0) return c.text("ready\n");
-    return c.json({ ready: false, reasons: problems }, 503);
+    if (problems.length === 0) return context.text("ready\n");
+    return context.json({ ready: false, reasons: problems }, 503);
   });
 
-  app.get("/v1/status", async (c) => c.json(await handlers.status()));
+  app.get("/v1/status", async (context) => context.json(await handlers.status()));
 
-  app.get("/metrics", async (c) =>
-    c.text(renderMetrics(await handlers.status()), 200, {
+  app.get("/metrics", async (context) =>
+    context.text(renderMetrics(await handlers.status()), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     }),
   );
 
-  app.get("/v1/services", (c) => c.json(handlers.services()));
-  app.get("/v1/services/:name", (c) => {
-    const service = handlers.services().find((s) => s.name === c.req.param("name"));
-    if (!service) return c.json({ error: `no service named "${c.req.param("name")}"` }, 404);
-    return c.json(service);
+  app.get("/v1/services", (context) => context.json(handlers.services()));
+  app.get("/v1/services/:name", (context) => {
+    const name = context.req.param("name");
+    const service = handlers.services().find((candidate) => candidate.name === name);
+    if (!service) throw new SluiceError("not_found", `no service named "${name}"`);
+    return context.json(service);
   });
 
-  app.get("/v1/plan", (c) => c.json(handlers.plan() as object));
+  app.get("/v1/plan", (context) => context.json(handlers.plan() as object));
 
-  app.get("/v1/config", (c) => {
+  app.get("/v1/config", (context) => {
     const text = handlers.config();
-    if (text === undefined) return c.json({ error: "no haproxy.cfg has been applied yet" }, 404);
-    return c.text(text);
+    if (text === undefined) {
+      throw new SluiceError("not_found", "no haproxy.cfg has been applied yet");
+    }
+    return context.text(text);
   });
 
-  app.post("/v1/reload", async (c) => {
-    const token = handlers.token();
-    if (token !== undefined && c.req.header("authorization") !== `Bearer ${token}`) {
-      return c.json({ error: "missing or wrong bearer token" }, 401);
-    }
+  app.post("/v1/reload", mutating, async (context) => {
+    let outcome: string;
     try {
-      return c.json({ ok: true, outcome: await handlers.reload() });
+      outcome = await handlers.reload();
     } catch (error) {
-      return c.json({ ok: false, error: (error as Error).message }, 500);
+      // Whatever stopped it (template, haproxy -c, reload), the forced apply failed: 500.
+      throw new SluiceError("apply", describeError(error), { cause: error });
     }
+    return context.json({ ok: true, outcome });
   });
 
   return app;

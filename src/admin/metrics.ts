@@ -18,16 +18,14 @@ function formatSample(name: string, sample: Sample): string {
   return `${name}${labelText} ${Number.isFinite(sample.value) ? sample.value : 0}`;
 }
 
-const flag = (value: boolean): number => (value ? 1 : 0);
-const one = (value: number): Sample[] => [{ value }];
+/** 1 for true, 0 for false. */
+const asGauge = (value: boolean): number => (value ? 1 : 0);
+/** The samples of a metric without labels. */
+const singleSample = (value: number): Sample[] => [{ value }];
 
-function metricsOf(status: Status): Metric[] {
-  const { etcd, haproxy, apply } = status;
-  const rejectedByService = new Map<string, number>();
-  for (const rejected of status.rejected) {
-    const service = rejected.key.split("/").at(-2) ?? "";
-    rejectedByService.set(service, (rejectedByService.get(service) ?? 0) + 1);
-  }
+/** The build and the etcd connection. */
+function etcdMetrics(status: Status): Metric[] {
+  const { etcd } = status;
   return [
     {
       name: "sluice_build_info",
@@ -39,7 +37,7 @@ function metricsOf(status: Status): Metric[] {
       name: "sluice_etcd_connected",
       type: "gauge",
       help: "1 while a watch on etcd is established.",
-      samples: one(flag(etcd.connected)),
+      samples: singleSample(asGauge(etcd.connected)),
     },
     {
       name: "sluice_etcd_endpoint_info",
@@ -51,91 +49,114 @@ function metricsOf(status: Status): Metric[] {
       name: "sluice_etcd_revision",
       type: "gauge",
       help: "etcd revision the key set reflects.",
-      samples: one(etcd.revision),
+      samples: singleSample(etcd.revision),
     },
     {
       name: "sluice_etcd_stale",
       type: "gauge",
       help: "1 while what is served is not confirmed by a live etcd connection.",
-      samples: one(flag(etcd.stale)),
+      samples: singleSample(asGauge(etcd.stale)),
     },
     {
       name: "sluice_etcd_relists_total",
       type: "counter",
       help: "Listings of the prefix after the first: reconnects, compactions, resyncs.",
-      samples: one(etcd.relists),
+      samples: singleSample(etcd.relists),
     },
     {
       name: "sluice_etcd_reconnects_total",
       type: "counter",
       help: "Times the etcd watch was established again after being lost.",
-      samples: one(etcd.reconnects),
+      samples: singleSample(etcd.reconnects),
     },
+  ];
+}
+
+/** The HAProxy processes. */
+function haproxyMetrics({ haproxy }: Status): Metric[] {
+  return [
     {
       name: "sluice_haproxy_running",
       type: "gauge",
       help: "1 while HAProxy runs.",
-      samples: one(flag(haproxy.running)),
+      samples: singleSample(asGauge(haproxy.running)),
     },
     {
       name: "sluice_haproxy_workers",
       type: "gauge",
       help: "HAProxy worker processes, old ones included.",
-      samples: one(haproxy.workers.length),
+      samples: singleSample(haproxy.workers.length),
     },
     {
       name: "sluice_haproxy_reloads_total",
       type: "counter",
       help: "HAProxy reloads.",
-      samples: one(haproxy.reloads),
+      samples: singleSample(haproxy.reloads),
     },
     {
       name: "sluice_haproxy_restarts_total",
       type: "counter",
       help: "Times HAProxy died and was started again.",
-      samples: one(haproxy.restarts),
+      samples: singleSample(haproxy.restarts),
     },
     {
       name: "sluice_haproxy_runtime_updates_total",
       type: "counter",
       help: "Changes applied through the runtime API, without a reload.",
-      samples: one(haproxy.runtime_updates),
+      samples: singleSample(haproxy.runtime_updates),
     },
+  ];
+}
+
+/** Applies of new states. */
+function applyMetrics({ apply }: Status): Metric[] {
+  return [
     {
       name: "sluice_applies_total",
       type: "counter",
       help: "Applies of a new state to HAProxy.",
-      samples: one(apply.applies),
+      samples: singleSample(apply.applies),
     },
     {
       name: "sluice_apply_pending",
       type: "gauge",
       help: "1 while a change from etcd waits to be applied.",
-      samples: one(flag(apply.pending)),
+      samples: singleSample(asGauge(apply.pending)),
     },
     {
       name: "sluice_apply_failing",
       type: "gauge",
       help: "1 while the last apply failed (the previous config keeps serving).",
-      samples: one(flag(apply.last_error !== null)),
+      samples: singleSample(asGauge(apply.last_error !== null)),
     },
     {
       name: "sluice_apply_last_latency_seconds",
       type: "gauge",
       help: "From an etcd change arriving to HAProxy routing it, for the last change applied.",
-      samples: one((apply.last_latency_ms ?? 0) / 1000),
+      samples: singleSample((apply.last_latency_ms ?? 0) / 1000),
     },
+  ];
+}
+
+/** What is served, rejected and held back. */
+function servedMetrics(status: Status): Metric[] {
+  const rejectedByService = new Map<string, number>();
+  for (const rejected of status.rejected) {
+    const service = rejected.key.split("/").at(-2) ?? "";
+    rejectedByService.set(service, (rejectedByService.get(service) ?? 0) + 1);
+  }
+  return [
     {
       name: "sluice_services",
       type: "gauge",
       help: "Services served.",
-      samples: one(status.services),
+      samples: singleSample(status.services),
     },
     {
       name: "sluice_backends",
       type: "gauge",
       help: "Backend servers served.",
-      samples: one(status.backends),
+      samples: singleSample(status.backends),
     },
     {
       name: "sluice_rejected_registrations",
@@ -147,11 +168,21 @@ function metricsOf(status: Status): Metric[] {
       name: "sluice_held_removals",
       type: "gauge",
       help: "Servers the guards keep serving although etcd removed them.",
-      samples: one(status.held.reduce((sum, hold) => sum + hold.held, 0)),
+      samples: singleSample(status.held.reduce((sum, hold) => sum + hold.held, 0)),
     },
   ];
 }
 
+function metricsOf(status: Status): Metric[] {
+  return [
+    ...etcdMetrics(status),
+    ...haproxyMetrics(status),
+    ...applyMetrics(status),
+    ...servedMetrics(status),
+  ];
+}
+
+/** The Prometheus text of `status`. */
 export function renderMetrics(status: Status): string {
   const lines: string[] = [];
   for (const metric of metricsOf(status)) {

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { loadConfig } from "../config/load.ts";
 import { SluiceError } from "../errors.ts";
 
+/** GETs `path` from the daemon (at `adminUrl`, else the socket `configFile` names) as JSON. */
 export async function fetchAdmin(
   configFile: string,
   adminUrl: string | undefined,

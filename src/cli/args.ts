@@ -2,12 +2,14 @@
 
 import { SluiceError } from "../errors.ts";
 
+/** A command line that cannot be acted on (exit code 2). */
 export class UsageError extends SluiceError {
   constructor(message: string) {
     super("usage", message);
   }
 }
 
+/** `--flag value` pairs (true for boolean flags) and the remaining arguments. */
 export type ParsedArgs = { flags: Map<string, string | true>; positionals: string[] };
 
 /** Parses `argv`; `valued` lists flags that take a value. */
@@ -15,12 +17,12 @@ export function parseArgs(argv: string[], valued: string[], booleans: string[]):
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
   for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index]!;
-    if (!arg.startsWith("--")) {
-      positionals.push(arg);
+    const argument = argv[index]!;
+    if (!argument.startsWith("--")) {
+      positionals.push(argument);
       continue;
     }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [name, inline] = argument.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     if (valued.includes(name)) {
       const value = inline ?? argv[++index];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);

@@ -1,50 +1,70 @@
 // `lbctl check`: config, template and `haproxy -c`, offline (etcd is not asked).
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../config/load.ts";
-import { readEtcdSecrets } from "../discovery/etcd-client.ts";
+import { createConfigFile } from "../apply/config-file.ts";
+import { loadConfigWithSettings } from "../config/load.ts";
+import type { Setting } from "../config/settings.ts";
 import { describeError } from "../errors.ts";
-import { checkConfig } from "../haproxy/check.ts";
-import { buildModel } from "../model/build.ts";
-import { freshLayout } from "../model/layout.ts";
-import { layoutOptions, loadTemplate, modelOptions, renderSettings } from "../pipeline.ts";
-import { createRenderer } from "../render/render.ts";
+import { createRenderPipeline, preflight } from "../pipeline.ts";
 
-export type CheckResult = { ok: boolean; checked: string[]; error?: string };
+/** What `lbctl check` found; printed as is by `--json`. */
+export type CheckResult = {
+  ok: boolean;
+  /** What was checked, in order: the file, credential files, the template, `haproxy -c`. */
+  checked: string[];
+  error?: string;
+  /** How many of `settings` the file leaves at their default (once the file is valid). */
+  defaults?: number;
+  /** Every field's effective value, and whether it is the default (once the file is valid). */
+  settings?: Setting[];
+};
 
+/** Validates `file`, its credential files, the template and `haproxy -c`, without etcd. */
 export async function checkOffline(file: string): Promise<CheckResult> {
   const checked: string[] = [];
   try {
-    const config = loadConfig(file);
+    const { config, settings } = loadConfigWithSettings(file);
     checked.push(file);
-    readEtcdSecrets(config.etcd);
+    // The same checks and render as `sluice serve`, with nothing started and etcd not asked.
+    preflight(config);
     if (config.etcd.caFile || config.etcd.certFile || config.etcd.passwordFile) {
       checked.push("etcd credential files");
     }
-    if (!config.haproxy) return { ok: true, checked };
-    const model = buildModel([], modelOptions(config, 0));
-    const { source, name } = loadTemplate(config.haproxy);
-    const text = createRenderer().render(
-      source,
-      name,
-      model,
-      renderSettings(config.haproxy, model, name),
-      freshLayout(model, layoutOptions(config)),
-    );
-    checked.push(name);
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));
+    const report = {
+      defaults: settings.filter((setting) => setting.default).length,
+      settings,
+    };
+    if (!config.haproxy) return { ok: true, checked, ...report };
+    const pipeline = createRenderPipeline(config);
+    const { text } = pipeline.renderKeys([], 0);
+    checked.push(pipeline.template().name);
+    const stagingDirectory = mkdtempSync(join(tmpdir(), "sluice-check-"));
     try {
-      const rendered = join(dir, "haproxy.cfg");
-      writeFileSync(rendered, text);
-      await checkConfig(config.haproxy.binary, rendered, config.haproxy.checkTimeoutMs);
+      const path = join(stagingDirectory, "haproxy.cfg");
+      await createConfigFile({ path, check: pipeline.check }).replaceChecked(text);
       checked.push("haproxy -c");
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(stagingDirectory, { recursive: true, force: true });
     }
-    return { ok: true, checked };
+    return { ok: true, checked, ...report };
   } catch (error) {
     return { ok: false, checked, error: describeError(error) };
   }
+}
+
+/** The human report of a successful check: what was checked, and what the file sets. */
+export function formatCheck(result: CheckResult): string {
+  const lines = [`ok: ${result.checked.join(", ")}`];
+  if (result.settings) {
+    const set = result.settings
+      .filter((setting) => !setting.default)
+      .map((setting) => setting.field);
+    const listed = set.length > 0 ? `; set: ${set.join(", ")}` : "";
+    lines.push(
+      `defaults: ${result.defaults} of ${result.settings.length} fields at their default${listed}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -2,11 +2,14 @@
 // light commands never load gRPC.
 
 import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
+import type { Status } from "../status.ts";
 import { VERSION } from "../version.ts";
 import { type ParsedArgs, parseArgs, UsageError } from "./args.ts";
 
+/** Where a command writes: injected so commands are testable. */
 export type Io = { out: (text: string) => void; err: (text: string) => void };
 
+/** One command of `sluice`/`lbctl`, as data; `run` imports what it needs lazily. */
 export type Command = {
   summary: string;
   usage: string;
@@ -24,6 +27,7 @@ function printJson(io: Io, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** Every command by name. */
 export const COMMANDS: Record<string, Command> = {
   serve: {
     summary: "run the daemon: follow etcd, render haproxy.cfg, supervise HAProxy",
@@ -61,10 +65,10 @@ export const COMMANDS: Record<string, Command> = {
     valued: ["config"],
     booleans: ["json"],
     async run(args, io) {
-      const { checkOffline } = await import("./check.ts");
+      const { checkOffline, formatCheck } = await import("./check.ts");
       const result = await checkOffline(configPath(args));
       if (args.flags.get("json")) printJson(io, result);
-      else if (result.ok) io.out(`ok: ${result.checked.join(", ")}\n`);
+      else if (result.ok) io.out(formatCheck(result));
       else io.err(`check failed: ${result.error}\n`);
       return result.ok ? 0 : 1;
     },
@@ -86,15 +90,18 @@ export const COMMANDS: Record<string, Command> = {
       if (args.flags.get("json")) printJson(io, status);
       else {
         const { formatStatus } = await import("./format.ts");
-        io.out(formatStatus(status as never));
+        io.out(formatStatus(status as Status));
       }
       return 0;
     },
   },
 };
 
+/** The usage text listing every command. */
 export function usage(program: string): string {
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(44)} ${c.summary}`);
+  const lines = Object.values(COMMANDS).map(
+    (command) => `  ${command.usage.padEnd(44)} ${command.summary}`,
+  );
   return `usage: ${program} <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
 }
 

@@ -10,6 +10,7 @@ function formatEtcd(etcd: Status["etcd"]): string {
   return `${state}${where}, revision ${etcd.revision}${stale}, relists ${etcd.relists}, reconnects ${etcd.reconnects}${error}`;
 }
 
+/** The status document as the lines `lbctl status` prints. */
 export function formatStatus(status: Status): string {
   const lines = [
     `sluice ${status.version}`,
@@ -19,7 +20,8 @@ export function formatStatus(status: Status): string {
     `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected.length}`,
   ];
   // Keys and reasons come from etcd: escape them so they cannot fake lines or move the cursor.
-  for (const r of status.rejected)
-    lines.push(`  rejected ${JSON.stringify(r.key)}: ${JSON.stringify(r.reason)}`);
+  for (const rejected of status.rejected) {
+    lines.push(`  rejected ${JSON.stringify(rejected.key)}: ${JSON.stringify(rejected.reason)}`);
+  }
   return `${lines.join("\n")}\n`;
 }

@@ -1,4 +1,4 @@
-// The resolved shape of sluice.toml, with every default written next to its field.
+// The resolved shape of sluice.toml, each field's default in its doc (a test checks defaults.ts).
 
 export type ReloadMode = "master-worker" | "sf";
 
@@ -43,14 +43,14 @@ export type HaproxyConfig = {
   config: string;
   /** Sockets and pid file. Default `"/run/sluice"`. */
   runtimeDir: string;
-  /** `"master-worker"` (default): one `-W` master, reloads through its socket;
-   * `"sf"`: each reload starts a new process with `-sf <old pids> -x <stats socket>`. */
+  /** `"master-worker"`: one `-W` master, reloads through its socket; `"sf"`: each reload starts
+   * a new process with `-sf <old pids> -x <stats socket>`. Default `"master-worker"`. */
   reload: ReloadMode;
   /** The default template's HTTP frontend. Default `"*:80"`. */
   bind: string;
   /** The default template's stats frontend. Default `"*:8888"`. */
   statsBind: string;
-  /** Service that gets requests whose Host matches no service. Default: the first service
+  /** Service that gets requests whose Host matches no service. Default `""`: the first service
    * by name. */
   defaultService: string;
   /** Old workers are killed this long after a reload. Default `"30s"`. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type AdminHandlers, createAdminApp } from "../../../src/admin/app.ts";
+import { HaproxyCheckError, RenderError } from "../../../src/errors.ts";
 import type { Service } from "../../../src/model/types.ts";
 import type { Status } from "../../../src/status.ts";
 
@@ -310,7 +311,7 @@ describe("POST /v1/reload", () => {
     expect(handlers.reloads).toBe(0);
   });
 
-  test("with a token set, refuses a wrong token", async () => {
+  test("with a token set, refuses a wrong token with 401 {ok: false, error}", async () => {
     const handlers = fakeHandlers({ token: () => "s3cret" });
     for (const authorization of ["Bearer wrong", "s3cret", "Basic s3cret", "Bearer s3cret2"]) {
       const response = await createAdminApp(handlers).request("/v1/reload", {
@@ -318,6 +319,7 @@ describe("POST /v1/reload", () => {
         headers: { authorization },
       });
       expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ ok: false, error: "missing or wrong bearer token" });
     }
     expect(handlers.reloads).toBe(0);
   });
@@ -333,15 +335,27 @@ describe("POST /v1/reload", () => {
     expect(handlers.reloads).toBe(1);
   });
 
-  test("a failed reload answers 500 with the error", async () => {
+  // A SluiceError's own status (422 for render and haproxy -c) does not apply: the forced apply
+  // failed, which is a 500, as before.
+  test.each([
+    ["an Error", new Error("haproxy -c rejected the config")],
+    ["a RenderError", new RenderError("haproxy.cfg.liquid:3: unknown tag")],
+    ["a HaproxyCheckError", new HaproxyCheckError("haproxy -c: unknown keyword")],
+  ])("a failed reload (%s) answers 500 with the error", async (_, error) => {
     const handlers = fakeHandlers({
       reload: async () => {
-        throw new Error("haproxy -c rejected the config");
+        throw error;
       },
     });
     const response = await createAdminApp(handlers).request("/v1/reload", { method: "POST" });
     expect(response.status).toBe(500);
-    expect(await response.json()).toEqual({ ok: false, error: "haproxy -c rejected the config" });
+    expect(await response.json()).toEqual({ ok: false, error: error.message });
+  });
+
+  test("reads stay open when a token is set", async () => {
+    const app = createAdminApp(fakeHandlers({ token: () => "s3cret" }));
+    expect((await app.request("/v1/status")).status).toBe(200);
+    expect((await app.request("/v1/services/web")).status).toBe(200);
   });
 
   test("GET is not a way to reload", async () => {

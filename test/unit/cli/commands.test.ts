@@ -5,6 +5,21 @@ import { join } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
 import { runCommand } from "../../../src/cli/commands.ts";
 
+/** Runs `body` with `text` written to a sluice.toml in a fresh directory, then removes it. */
+async function withConfigFile(
+  text: string | ((dir: string) => string),
+  body: (file: string, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
+  try {
+    const file = join(dir, "sluice.toml");
+    writeFileSync(file, typeof text === "string" ? text : text(dir));
+    await body(file, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function run(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -70,21 +85,14 @@ describe("runCommand", () => {
   });
 
   test("check names a credential file that cannot be read", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-"));
-    try {
-      const file = join(dir, "sluice.toml");
-      writeFileSync(
-        file,
-        '[etcd]\nendpoints = ["https://127.0.0.1:2379"]\nca_file = "missing-ca.pem"\n',
-      );
+    const text = '[etcd]\nendpoints = ["https://127.0.0.1:2379"]\nca_file = "missing-ca.pem"\n';
+    await withConfigFile(text, async (file, dir) => {
       const result = await run(["check", "--config", file]);
       expect(result.code).toBe(1);
       expect(result.err).toContain(
         `etcd.ca_file: cannot read ${join(dir, "missing-ca.pem")}: ENOENT`,
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test("check --json reports the failure as JSON and exits 1", async () => {
@@ -97,26 +105,60 @@ describe("runCommand", () => {
   });
 
   test("check validates config, the embedded default template and haproxy -c, and exits 0", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sluice-check-unit-"));
-    try {
-      const file = join(dir, "sluice.toml");
-      writeFileSync(
-        file,
+    const text = (dir: string) =>
+      [
+        "[haproxy]",
+        'template = "no-such-template.liquid"',
+        `runtime_dir = "${join(dir, "run")}"`,
+        'bind = "127.0.0.1:18080"',
+        'stats_bind = "127.0.0.1:18888"',
+        "",
+      ].join("\n");
+    await withConfigFile(text, async (file) => {
+      const result = await run(["check", "--config", file]);
+      expect(result.err).toBe("");
+      expect(result.out).toBe(
         [
-          "[haproxy]",
-          'template = "no-such-template.liquid"',
-          `runtime_dir = "${join(dir, "run")}"`,
-          'bind = "127.0.0.1:18080"',
-          'stats_bind = "127.0.0.1:18888"',
+          `ok: ${file}, the default template, haproxy -c`,
+          "defaults: 31 of 35 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
           "",
         ].join("\n"),
       );
-      const result = await run(["check", "--config", file]);
-      expect(result.err).toBe("");
-      expect(result.out).toBe(`ok: ${file}, the default template, haproxy -c\n`);
       expect(result.code).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+
+  test("check --json lists every field's effective value and whether it is the default", async () => {
+    const text = '[etcd]\ndial_timeout = "2s"\n\n[apply]\nmax_drop_percent = 100\n';
+    await withConfigFile(text, async (file) => {
+      const result = await run(["check", "--config", file, "--json"]);
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.out) as {
+        ok: boolean;
+        defaults: number;
+        settings: { field: string; value: unknown; default: boolean }[];
+      };
+      expect(report.ok).toBe(true);
+      // Without [haproxy] its fields do not apply: 1 top-level, 12 etcd, 6 apply, 3 admin.
+      expect(report.settings).toHaveLength(22);
+      expect(report.defaults).toBe(20);
+      const byField = Object.fromEntries(
+        report.settings.map(({ field, ...setting }) => [field, setting]),
+      );
+      expect(byField["etcd.dial_timeout"]).toEqual({ value: "2s", default: false });
+      expect(byField["apply.max_drop_percent"]).toEqual({ value: 100, default: false });
+      expect(byField["etcd.keepalive"]).toEqual({ value: "5s", default: true });
+      expect(byField["etcd.username"]).toEqual({ value: null, default: true });
+      expect(byField["admin.socket"]).toEqual({ value: "/run/sluice/admin.sock", default: true });
+      expect(byField["haproxy.bind"]).toBeUndefined();
+    });
+  });
+
+  test("check names the fields a file sets, and says when it sets none", async () => {
+    await withConfigFile("", async (file) => {
+      const result = await run(["check", "--config", file]);
+      expect(result.out).toBe(`ok: ${file}\ndefaults: 22 of 22 fields at their default\n`);
+      expect(result.code).toBe(0);
+    });
   });
 });

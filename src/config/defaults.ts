@@ -1,0 +1,239 @@
+// Every sluice.toml field in one table: its default as written in TOML, what it does, its bounds.
+
+import type { FieldSpec, SectionFields } from "./field-spec.ts";
+
+/** Top-level fields (before any `[section]`). */
+export const TOP_FIELDS = {
+  state_dir: {
+    kind: "path",
+    default: "/var/lib/sluice",
+    description: "rendered config, last good copy and snapshot",
+  },
+} as const satisfies SectionFields;
+
+/** `[etcd]`: where registrations live and how sluice connects. */
+export const ETCD_FIELDS = {
+  endpoints: {
+    kind: "strings",
+    default: ["http://127.0.0.1:2379"],
+    description: "client URLs, used one at a time, in order",
+  },
+  prefix: {
+    kind: "string",
+    default: "/apps/",
+    description: "key prefix that holds registrations; always ends with /",
+  },
+  dial_timeout: {
+    kind: "duration",
+    default: "5s",
+    minimumMs: 1,
+    description: "time allowed to connect and to answer the first read",
+  },
+  keepalive: {
+    kind: "duration",
+    default: "5s",
+    minimumMs: 1000,
+    description: "gRPC keepalive ping interval; not below etcd's --grpc-keepalive-min-time",
+  },
+  keepalive_timeout: {
+    kind: "duration",
+    default: "3s",
+    minimumMs: 100,
+    description: "an unanswered keepalive ping marks etcd unreachable after this",
+  },
+  progress_interval: {
+    kind: "duration",
+    default: "5s",
+    minimumMs: 100,
+    description: "how often the watch must answer a progress request",
+  },
+  resync_interval: {
+    kind: "duration",
+    default: "5m",
+    minimumMs: 0,
+    description: 'how often the whole prefix is listed again anyway ("0s": never)',
+  },
+  username: { kind: "string", description: "user for etcd authentication; needs password_file" },
+  password_file: { kind: "path", description: "file holding the etcd password" },
+  ca_file: { kind: "path", description: "PEM CA bundle for etcd; default: the system's roots" },
+  cert_file: { kind: "path", description: "PEM client certificate; needs key_file" },
+  key_file: { kind: "path", description: "PEM private key of cert_file" },
+} as const satisfies SectionFields;
+
+/** `[haproxy]`: the binary, the files, reloads and the default template's settings. */
+export const HAPROXY_FIELDS = {
+  binary: { kind: "string", default: "/usr/sbin/haproxy", description: "HAProxy executable" },
+  template: {
+    kind: "path",
+    default: "/etc/sluice/templates/haproxy.cfg.liquid",
+    description: "Liquid template; the embedded default when the file is missing",
+  },
+  config: {
+    kind: "path",
+    default: "<state_dir>/haproxy.cfg",
+    description: "rendered configuration",
+  },
+  runtime_dir: {
+    kind: "path",
+    default: "/run/sluice",
+    description: "HAProxy's sockets and pid file",
+  },
+  reload: {
+    kind: "choice",
+    default: "master-worker",
+    choices: ["master-worker", "sf"],
+    description: 'how HAProxy reloads: one -W master, or "sf" (-sf <old pids> -x <socket>)',
+  },
+  bind: { kind: "string", default: "*:80", description: "the default template's HTTP frontend" },
+  stats_bind: {
+    kind: "string",
+    default: "*:8888",
+    description: "the default template's stats frontend",
+  },
+  default_service: {
+    kind: "string",
+    default: "",
+    description: 'service for unmatched Host headers; "": the first service by name',
+  },
+  hard_stop_after: {
+    kind: "duration",
+    default: "30s",
+    minimumMs: 1,
+    description: "old workers are killed this long after a reload",
+  },
+  max_old_workers: {
+    kind: "integer",
+    default: 3,
+    minimum: 1,
+    maximum: 100,
+    description: "old workers kept while they finish",
+  },
+  check_timeout: {
+    kind: "duration",
+    default: "30s",
+    minimumMs: 100,
+    description: "how long `haproxy -c` may take",
+  },
+  spare_slots: {
+    kind: "integer",
+    default: 8,
+    minimum: 0,
+    maximum: 100_000,
+    description: "free server slots per backend, at least",
+  },
+  cookie_key: {
+    kind: "string",
+    default: "sluice",
+    description: "secret of the dynamic persistence cookies",
+  },
+} as const satisfies SectionFields;
+
+/** `[apply]`: how changes are batched and guarded. */
+export const APPLY_FIELDS = {
+  min_wait: {
+    kind: "duration",
+    default: "0ms",
+    minimumMs: 0,
+    description: "quiet time that closes a burst of changes",
+  },
+  max_wait: {
+    kind: "duration",
+    default: "200ms",
+    minimumMs: 0,
+    description: "a burst never delays an apply longer than this",
+  },
+  reload_wait: {
+    kind: "duration",
+    default: "100ms",
+    minimumMs: 0,
+    description: "a reload waits this long for the rest of its burst",
+  },
+  runtime_api: {
+    kind: "boolean",
+    default: true,
+    description: "server changes through HAProxy's runtime API instead of reloads",
+  },
+  allow_empty: {
+    kind: "boolean",
+    default: false,
+    description: "let an update remove every server of a backend",
+  },
+  max_drop_percent: {
+    kind: "integer",
+    default: 50,
+    minimum: 0,
+    maximum: 100,
+    description: "largest share of a backend one update may remove (100: no limit)",
+  },
+} as const satisfies SectionFields;
+
+/** `[admin]`: where the admin API listens and its token. */
+export const ADMIN_FIELDS = {
+  listen: {
+    kind: "string",
+    default: "127.0.0.1:9600",
+    description: 'host:port of the admin API; "" disables TCP',
+  },
+  socket: {
+    kind: "path",
+    default: "<runtime_dir>/admin.sock",
+    description: 'unix socket of the admin API; "" disables it',
+  },
+  token_file: {
+    kind: "string",
+    default: "",
+    description: "bearer token for mutating calls; required when listen is not loopback",
+  },
+} as const satisfies SectionFields;
+
+/** Each `[[service]]`: per-service overrides. */
+export const SERVICE_FIELDS = {
+  name: { kind: "string", description: "service name, as in the etcd key; required" },
+  balance: {
+    kind: "string",
+    default: "leastconn",
+    choices: [
+      "roundrobin",
+      "static-rr",
+      "leastconn",
+      "first",
+      "source",
+      "random",
+      "uri",
+      "url_param",
+      "hdr",
+    ],
+    description: "HAProxy balance algorithm",
+  },
+  hostnames: {
+    kind: "strings",
+    default: [],
+    description: "Host headers routed to the service, besides its name",
+  },
+} as const satisfies SectionFields;
+
+/** Every section by name (`""` is the top level; `service` is each `[[service]]`). */
+export const FIELDS = {
+  "": TOP_FIELDS,
+  etcd: ETCD_FIELDS,
+  haproxy: HAPROXY_FIELDS,
+  apply: APPLY_FIELDS,
+  admin: ADMIN_FIELDS,
+  service: SERVICE_FIELDS,
+} as const satisfies Record<string, SectionFields>;
+
+export type SectionName = keyof typeof FIELDS;
+
+/** One row of the table: a field with the section it belongs to. */
+export type FieldRow = { section: SectionName; key: string; spec: FieldSpec };
+
+/** Every field, section by section, in the order of the table. */
+export function listFields(): FieldRow[] {
+  return Object.entries(FIELDS).flatMap(([section, fields]) =>
+    Object.entries(fields as SectionFields).map(([key, spec]) => ({
+      section: section as SectionName,
+      key,
+      spec,
+    })),
+  );
+}
