@@ -5,10 +5,10 @@
 export type Transitions<S extends string> = Record<S, readonly S[]>;
 
 export type StateMachine<S extends string> = {
-  /** The current state. */
-  readonly current: S;
+  /** The current state (a method, so a check made before an `await` is read again after it). */
+  current(): S;
   /** Moves to `next`; throws when the current state may not move there. */
-  to(next: S): void;
+  moveTo(next: S): void;
   /** Whether the current state is one of `states`. */
   is(...states: S[]): boolean;
 };
@@ -21,10 +21,8 @@ export function createStateMachine<S extends string>(
 ): StateMachine<S> {
   let current = initial;
   return {
-    get current() {
-      return current;
-    },
-    to(next) {
+    current: () => current,
+    moveTo(next) {
       if (!transitions[current].includes(next)) {
         throw new Error(`${name}: cannot move from "${current}" to "${next}"`);
       }

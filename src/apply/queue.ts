@@ -49,7 +49,7 @@ export function createApplyQueue<Result>(
         job.reject(error);
       }
     }
-    if (state.is("running")) state.to("idle");
+    if (state.is("running")) state.moveTo("idle");
   }
 
   return {
@@ -62,16 +62,16 @@ export function createApplyQueue<Result>(
       const { promise, resolve, reject } = Promise.withResolvers<Result>();
       queued = { kind, promise, resolve, reject };
       if (state.is("idle")) {
-        state.to("running");
+        state.moveTo("running");
         // Started on the next microtask, so requests made in the same tick share one job.
         drained = Promise.resolve().then(drain);
       }
       return promise;
     },
     pending: () => queued !== undefined || state.is("running"),
-    state: () => state.current,
+    state: () => state.current(),
     async stop() {
-      if (!state.is("stopped")) state.to("stopped");
+      if (!state.is("stopped")) state.moveTo("stopped");
       queued?.reject(new Error("sluice is stopping"));
       queued = undefined;
       await drained;

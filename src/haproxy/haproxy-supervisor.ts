@@ -8,11 +8,11 @@ import { pipeOutput } from "./process-output.ts";
 import { type ChildProcess, hasEnded, type ProcessRunner } from "./process-runner.ts";
 import type { Launcher, ReloadStrategy } from "./reload-strategy.ts";
 import type { Supervisor, SupervisorOptions, SupervisorStatus } from "./supervisor.ts";
-import { createStateMachine } from "./supervisor-state.ts";
+import { createSupervisorStates } from "./supervisor-state.ts";
 
 /** Runs HAProxy through `strategy`; `createSupervisor` picks the strategy and the defaults. */
 export class HaproxySupervisor implements Supervisor {
-  private readonly state = createStateMachine();
+  private readonly state = createSupervisorStates();
   /** The process that serves: the master (master-worker) or the newest process (sf). */
   private current: ChildProcess | undefined;
   /** Every process spawned that has not exited yet. */

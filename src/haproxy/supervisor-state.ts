@@ -1,5 +1,7 @@
 // The supervisor's named states and the transitions between them, held in one place.
 
+import { createStateMachine, type StateMachine, type Transitions } from "../state.ts";
+
 /**
  * - `stopped`: no HAProxy process (before the first start, after a failed start, after stop).
  * - `starting`: a first process was spawned and is not serving yet.
@@ -16,33 +18,17 @@ export type SupervisorState =
   | "restarting"
   | "stopping";
 
-/** For each state, the states it may be entered from. */
-const ENTERED_FROM: Record<SupervisorState, readonly SupervisorState[]> = {
-  stopped: ["starting", "stopping"],
-  starting: ["stopped"],
-  running: ["starting", "reloading", "restarting"],
-  reloading: ["running"],
-  restarting: ["running", "reloading", "restarting"],
-  stopping: ["starting", "running", "reloading", "restarting"],
+/** For each state, the states it may move to. */
+export const SUPERVISOR_TRANSITIONS: Transitions<SupervisorState> = {
+  stopped: ["starting"],
+  starting: ["running", "stopped", "stopping"],
+  running: ["reloading", "restarting", "stopping"],
+  reloading: ["running", "restarting", "stopping"],
+  restarting: ["running", "restarting", "stopping"],
+  stopping: ["stopped"],
 };
 
-export type StateMachine = {
-  /** The state now (a method, so a check before an `await` is not trusted after it). */
-  current(): SupervisorState;
-  /** Moves to `next`; throws when `next` cannot follow the current state. */
-  moveTo(next: SupervisorState): void;
-};
-
-/** A state machine that starts in `stopped`. */
-export function createStateMachine(): StateMachine {
-  let current: SupervisorState = "stopped";
-  return {
-    current: () => current,
-    moveTo(next) {
-      if (!ENTERED_FROM[next].includes(current)) {
-        throw new Error(`haproxy supervisor: cannot go from ${current} to ${next}`);
-      }
-      current = next;
-    },
-  };
+/** The supervisor's state machine, starting in `stopped`. */
+export function createSupervisorStates(): StateMachine<SupervisorState> {
+  return createStateMachine("haproxy supervisor", "stopped", SUPERVISOR_TRANSITIONS);
 }

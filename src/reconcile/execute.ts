@@ -35,7 +35,7 @@ export async function executePrepared(
   if (plan.kind === "none") {
     // The file may have been behind HAProxy: it is brought in line now.
     if (prepared.catchUp !== undefined) steps.writeServed(prepared.catchUp);
-    const next = prepared.catchUp !== undefined ? "ready" : state.fastPath.current;
+    const next = prepared.catchUp !== undefined ? "ready" : state.fastPath.current();
     state.commit(prepared, prepared.catchUp, next, steps.templateKey(prepared.model));
     return { outcome: "unchanged", revision: prepared.revision, routedAt: undefined };
   }

@@ -82,7 +82,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     const prepared = prepareApply(served, desired, force, {
       apply: options.apply,
       running: options.running(),
-      fastPath: fastPath.current,
+      fastPath: fastPath.current(),
       layoutOptions: options.layoutOptions,
       modelOptions: options.modelOptions,
       render: pipeline.render,
@@ -99,10 +99,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     execute: (prepared, force = false) => executePrepared(steps, prepared, force),
     syncFile() {
       if (!fastPath.is("behind")) return !fastPath.is("broken");
-      const text = fileInLine(served, fastPath.current);
+      const text = fileInLine(served, fastPath.current());
       if (text === undefined) {
         log.warn("the config file lacks a server slot that HAProxy has; reloading to be sure");
-        fastPath.to("broken");
+        fastPath.moveTo("broken");
         return false;
       }
       steps.writeServed(text);
@@ -113,7 +113,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     latest: () => latest,
     holds: state.holds,
     runtimeUpdates: () => counters.runtimeUpdates,
-    fastPath: () => fastPath.current,
+    fastPath: () => fastPath.current(),
     fileSynced: () => !fastPath.is("behind", "broken"),
   };
 }

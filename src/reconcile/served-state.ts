@@ -47,7 +47,7 @@ export function createServedState(empty: Model, log: Logger): ServedState {
         served.fileLayout = prepared.layout;
       }
       served.templateKey = templateKey;
-      fastPath.to(next);
+      fastPath.moveTo(next);
       const before = JSON.stringify(holds);
       holds = prepared.holds;
       if (JSON.stringify(holds) !== before) {
@@ -60,7 +60,7 @@ export function createServedState(empty: Model, log: Logger): ServedState {
     fileCaughtUp(text) {
       served.text = text;
       served.fileLayout = served.layout;
-      fastPath.to("ready");
+      fastPath.moveTo("ready");
     },
   };
 }

@@ -9,10 +9,10 @@ test("allowed transitions move, others throw naming the machine and both states"
     b: ["c", "a"],
     c: [],
   });
-  machine.to("b");
-  expect(machine.current).toBe("b");
+  machine.moveTo("b");
+  expect(machine.current()).toBe("b");
   expect(machine.is("a", "b")).toBe(true);
-  machine.to("c");
-  expect(() => machine.to("a")).toThrow('demo: cannot move from "c" to "a"');
-  expect(machine.current).toBe("c");
+  machine.moveTo("c");
+  expect(() => machine.moveTo("a")).toThrow('demo: cannot move from "c" to "a"');
+  expect(machine.current()).toBe("c");
 });

@@ -1,16 +1,19 @@
 import { describe, expect, test } from "bun:test";
-import { createStateMachine, type SupervisorState } from "../../../src/haproxy/supervisor-state.ts";
+import {
+  createSupervisorStates,
+  type SupervisorState,
+} from "../../../src/haproxy/supervisor-state.ts";
 
 /** Walks a fresh machine through `path`, then returns it. */
 function walk(path: SupervisorState[]) {
-  const machine = createStateMachine();
+  const machine = createSupervisorStates();
   for (const state of path) machine.moveTo(state);
   return machine;
 }
 
 describe("supervisor states", () => {
   test("starts stopped", () => {
-    expect(createStateMachine().current()).toBe("stopped");
+    expect(createSupervisorStates().current()).toBe("stopped");
   });
 
   test.each([
@@ -33,7 +36,7 @@ describe("supervisor states", () => {
   ] as [SupervisorState[], SupervisorState][])("refuses %p then %s", (path, next) => {
     const machine = walk(path);
     const from = machine.current();
-    expect(() => machine.moveTo(next)).toThrow(`cannot go from ${from} to ${next}`);
+    expect(() => machine.moveTo(next)).toThrow(`cannot move from "${from}" to "${next}"`);
     expect(machine.current()).toBe(from);
   });
 });
