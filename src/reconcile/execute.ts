@@ -106,7 +106,7 @@ async function runtimeUpdate(steps: ExecuteSteps, prepared: Prepared): Promise<A
   } else {
     // The layout predicted the rendered change exactly: later changes may take the fast path.
     const predicted =
-      opsKey(diffLayouts(previousLayout, prepared.layout)) === opsKey(prepared.plan.ops);
+      opsKey(diffLayouts(previousLayout, prepared.layout).ops) === opsKey(prepared.plan.ops);
     steps.writeServed(prepared.text);
     state.commit(prepared, prepared.text, predicted ? "ready" : "unverified", key);
   }

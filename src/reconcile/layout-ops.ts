@@ -82,17 +82,25 @@ export function changedLines(before: Layout, after: Layout): Map<string, ServerL
   return changes;
 }
 
+/** What the runtime API can and cannot do to turn one layout into another. */
+export type LayoutDiff = {
+  ops: RuntimeOp[];
+  /** Changes the runtime API cannot express (a DNS host, changed options): each needs a reload. */
+  reasons: string[];
+};
+
 /** Runtime commands that turn the slots of `before` into those of `after` (same slot names). */
-export function diffLayouts(before: Layout, after: Layout): RuntimeOp[] {
-  const ops: RuntimeOp[] = [];
+export function diffLayouts(before: Layout, after: Layout): LayoutDiff {
+  const diff: LayoutDiff = { ops: [], reasons: [] };
   for (const [service, slots] of after) {
     const old = before.get(service) ?? [];
     slots.forEach((slot, index) => {
       const previous = old[index];
       if (!previous || previous.server === slot.server) return;
       const op = planServer(service, slot.name, slotLine(previous), slotLine(slot));
-      if (typeof op !== "string" && op.commands.length > 0) ops.push(op);
+      if (typeof op === "string") diff.reasons.push(op);
+      else if (op.commands.length > 0) diff.ops.push(op);
     });
   }
-  return ops;
+  return diff;
 }

@@ -57,7 +57,9 @@ export function prepareApply(
     context.templateKey(guarded.model) === served.templateKey &&
     sameStructure(served.model, guarded.model, served.layout, layout)
   ) {
-    const ops = diffLayouts(served.layout, layout);
+    const { ops, reasons } = diffLayouts(served.layout, layout);
+    // What the runtime API cannot express is never dropped: it takes a reload, which says why.
+    if (reasons.length > 0) return reload(reasons);
     const plan = ops.length > 0 ? ({ kind: "runtime", ops } as const) : ({ kind: "none" } as const);
     return { ...base, layout, text: undefined, plan };
   }

@@ -48,7 +48,7 @@ describe("diffLayouts", () => {
     const layout = freshLayout(before, OPTIONS);
     const after = model({ web: servers("web", 3) });
     const next = updateLayout(layout, after, OPTIONS);
-    const ops = diffLayouts(layout, next);
+    const { ops } = diffLayouts(layout, next);
     expect(ops).toHaveLength(1);
     expect(ops[0]!.commands.at(-1)).toMatch(/^set server web\/\.spare1 state ready$/);
   });

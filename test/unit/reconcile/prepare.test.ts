@@ -116,6 +116,18 @@ const CASES: Case[] = [
     rendered: false,
   },
   {
+    name: "a server with a DNS host on the fast path: a reload, since `set server addr` takes IPs",
+    served: servedFrom(TWO),
+    desired: [...TWO, ...keys("web/c=localhost:8080")],
+    expected: "reload: server web/.spare1 address localhost:8080 is not an IP address",
+  },
+  {
+    name: "a server moved from an IP to a DNS host: a reload, never the old address kept",
+    served: servedFrom(TWO),
+    desired: keys("web/a=backend.example:80", "web/b=10.0.0.2:80"),
+    expected: "reload: server web/a address backend.example:80 is not an IP address",
+  },
+  {
     name: "a server re-addressed while the file is behind: still the fast path",
     served: servedFrom(TWO),
     desired: keys("web/a=10.0.0.9:80", "web/b=10.0.0.2:80"),
