@@ -101,8 +101,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
-  const status = () =>
-    buildStatus({ discovery, supervisor, reconciler, desired, record, queue: cycle.queue });
+  const status = () => buildStatus({ discovery, supervisor, reconciler, desired, record, cycle });
   const app = createAdminApp({
     status,
     services: () => reconciler.served().services,

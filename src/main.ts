@@ -2,6 +2,18 @@
 
 import { basename } from "node:path";
 import { runCommand } from "./cli/commands.ts";
+import { describeError } from "./errors.ts";
+import { createLogger } from "./log.ts";
+
+// A throw that escaped every handler is logged as one line in sluice's own format, never as a
+// dump of source, and the process keeps serving the last good state.
+const log = createLogger();
+process.on("uncaughtException", (error) =>
+  log.error("uncaught exception", { error: describeError(error) }),
+);
+process.on("unhandledRejection", (reason) =>
+  log.error("unhandled rejection", { error: describeError(reason) }),
+);
 
 const program = basename(process.argv0) === "lbctl" ? "lbctl" : "sluice";
 const code = await runCommand(program, process.argv.slice(2), {

@@ -1,6 +1,6 @@
 // Builds the status document (/v1/status, `lbctl status`, /metrics) from the parts that know it.
 
-import type { ApplyQueue } from "./apply/queue.ts";
+import type { ApplyCycle } from "./apply/cycle.ts";
 import type { ApplyRecord } from "./apply/record.ts";
 import type { DesiredStore } from "./desired.ts";
 import type { Discovery } from "./discovery/types.ts";
@@ -16,7 +16,7 @@ export type StatusSources = {
   reconciler: Reconciler;
   desired: DesiredStore;
   record: ApplyRecord;
-  queue: ApplyQueue<unknown>;
+  cycle: ApplyCycle;
 };
 
 export async function buildStatus(sources: StatusSources): Promise<Status> {
@@ -25,6 +25,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
   const haproxy = await supervisor.status();
   const applies = record.view();
   const served = reconciler.served();
+  const retryAt = sources.cycle.nextRetryAt();
   return {
     version: VERSION,
     etcd: {
@@ -51,12 +52,13 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       last_reload_at: haproxy.lastReloadAt ?? null,
     },
     apply: {
-      state: sources.queue.state(),
+      state: sources.cycle.queue.state(),
       fast_path: reconciler.fastPath(),
       applies: applies.applies,
       last_ok_at: applies.lastOkAt ?? null,
       last_error: applies.lastError ?? null,
-      pending: desired.changePending() || sources.queue.pending(),
+      pending: desired.changePending() || sources.cycle.queue.pending() || retryAt !== undefined,
+      next_retry_at: retryAt === undefined ? null : new Date(retryAt).toISOString(),
       revision: applies.revision,
       last_latency_ms: applies.lastLatencyMs ?? null,
       config_synced: reconciler.fileSynced(),

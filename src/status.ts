@@ -43,7 +43,10 @@ export type Status = {
     applies: number;
     last_ok_at: string | null;
     last_error: string | null;
+    /** A change or a retry waits, or an apply runs. */
     pending: boolean;
+    /** When a failed apply is tried again; null when the last one succeeded. */
+    next_retry_at: string | null;
     /** Revision of the model last applied. */
     revision: number;
     /** From an etcd change arriving to HAProxy routing it, for the last change applied, ms. */

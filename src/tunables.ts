@@ -54,6 +54,12 @@ export const APPLY = {
   /** Above this many servers in one backend, garbage is collected after the file follows
    * (10,000 servers: ~100 MB instead of 200+). */
   collectGarbageAboveServers: 1000,
+  /** A failed apply is tried again after this long, doubling per failure, */
+  retryBaseMs: 100,
+  /** up to this when the failure may pass by itself (a socket, a full disk), */
+  retryMaxMs: 5000,
+  /** and up to this when it needs an operator (a template or config HAProxy refuses). */
+  retryNeedsOperatorMaxMs: 30_000,
   /** The etcd key set is saved to the snapshot at most this often. */
   snapshotDebounceMs: 200,
 } as const;

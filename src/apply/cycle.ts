@@ -11,6 +11,7 @@ import type { ApplyResult } from "../reconcile/types.ts";
 import { APPLY } from "../tunables.ts";
 import { type ApplyKind, type ApplyQueue, createApplyQueue } from "./queue.ts";
 import type { ApplyRecord } from "./record.ts";
+import { applyRetryDelay } from "./retry.ts";
 
 export type ApplyCycleOptions = {
   reconciler: Reconciler;
@@ -29,6 +30,8 @@ export type ApplyCycleOptions = {
 
 export type ApplyCycle = {
   queue: ApplyQueue<ApplyResult>;
+  /** When the failed job is tried again (epoch ms), or undefined when nothing failed. */
+  nextRetryAt(): number | undefined;
   /** Stops the file-sync timer and the queue. */
   stop(): Promise<void>;
 };
@@ -83,14 +86,44 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
     return { outcome: "file-synced", revision, routedAt: undefined };
   }
 
+  /** A failed job is tried again with backoff until one succeeds; no timer throws. */
+  const retry = {
+    failures: 0,
+    timer: undefined as ReturnType<typeof setTimeout> | undefined,
+    at: undefined as number | undefined,
+    schedule(kind: ApplyKind, error: unknown): number {
+      const delay = applyRetryDelay(retry.failures++, error);
+      retry.cancel();
+      retry.at = Date.now() + delay;
+      retry.timer = setTimeout(() => {
+        retry.timer = undefined;
+        retry.at = undefined;
+        // A forced reload is retried as an apply of the newest state.
+        void queue.request(kind === "sync" ? "sync" : "apply").catch(() => undefined);
+      }, delay);
+      return delay;
+    },
+    cancel() {
+      if (retry.timer) clearTimeout(retry.timer);
+      retry.timer = undefined;
+      retry.at = undefined;
+    },
+  };
+
   async function run(kind: ApplyKind): Promise<ApplyResult> {
     try {
       const result = await (kind === "sync" ? syncFile() : apply(kind === "reload"));
+      if (result.outcome === "file-synced") record.succeeded(result, undefined);
+      retry.failures = 0;
+      retry.cancel();
       options.onApplied?.(result);
       return result;
     } catch (error) {
+      const text = record.failed(error);
+      const retryInMs = retry.schedule(kind, error);
       log.error("apply failed; the last good config keeps serving", {
-        error: record.failed(error),
+        error: text,
+        retry_in_ms: retryInMs,
       });
       throw error;
     }
@@ -100,8 +133,10 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
 
   return {
     queue,
+    nextRetryAt: () => retry.at,
     async stop() {
       fileSync.cancel();
+      retry.cancel();
       await queue.stop();
     },
   };

@@ -30,6 +30,7 @@ export function createApplyRecord(now: () => Date = () => new Date()): ApplyReco
   };
   return {
     succeeded(result, changedAt) {
+      record.lastError = undefined;
       // The file catching up is not an apply: HAProxy already served that revision.
       if (result.outcome === "file-synced") return;
       if (
@@ -42,7 +43,6 @@ export function createApplyRecord(now: () => Date = () => new Date()): ApplyReco
       record.applies++;
       record.revision = result.revision;
       record.lastOkAt = now().toISOString();
-      record.lastError = undefined;
     },
     failed(error) {
       record.lastError = describeError(error);

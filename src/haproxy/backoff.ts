@@ -1,5 +1,6 @@
 // Restart delays for a crashing HAProxy. Pure.
 
+import { doublingDelay } from "../backoff.ts";
 import { SUPERVISOR } from "../tunables.ts";
 
 /**
@@ -11,5 +12,5 @@ export function restartDelay(
   maxMs: number = SUPERVISOR.restartMaxMs,
   baseMs: number = SUPERVISOR.restartBaseMs,
 ): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return doublingDelay(attempt, baseMs, maxMs);
 }

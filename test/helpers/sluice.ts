@@ -47,6 +47,29 @@ export type TestSluice = {
   stop(): Promise<number>;
 };
 
+/** A line sluice logs: `level=... msg="..." key=value ...`. */
+const LOG_LINE = /^level=(info|warn|error) msg="/;
+/** What sluice logs when a throw escaped every handler. */
+const ESCAPED = /msg="(uncaught exception|unhandled rejection)"/;
+
+/**
+ * The daemon-wide guard: throws when sluice logged an uncaught exception or an unhandled
+ * rejection, wrote a line that is not in its log format (a stack dump, a runtime warning), or
+ * wrote anything to stdout that is not a log line.
+ */
+export function assertCleanOutput(log: string, stdout: string): void {
+  const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
+  const bad = [
+    ...lines(log).filter((line) => !LOG_LINE.test(line) || ESCAPED.test(line)),
+    ...lines(stdout)
+      .filter((line) => !LOG_LINE.test(line))
+      .map((line) => `stdout: ${line}`),
+  ];
+  if (bad.length > 0) {
+    throw new Error(`sluice wrote lines outside its log format:\n${bad.slice(0, 10).join("\n")}`);
+  }
+}
+
 export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
   if (!existsSync(SLUICE_BINARY)) throw new Error(`${SLUICE_BINARY} is missing: run make build`);
   const dir = mkdtempSync(join(tmpdir(), "sluice-test-"));
@@ -107,6 +130,10 @@ ${options.extraToml ?? ""}
     const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
     const code = await child.exited;
     clearTimeout(timer);
+    assertCleanOutput(
+      readLog(),
+      existsSync(`${logFile}.out`) ? readFileSync(`${logFile}.out`, "utf8") : "",
+    );
     return code;
   };
   let child = await launch();

@@ -37,6 +37,7 @@ function healthyStatus(): Status {
       last_ok_at: "2025-01-01T00:00:00.000Z",
       last_error: null,
       pending: false,
+      next_retry_at: null,
       revision: 42,
       last_latency_ms: 12.5,
       config_synced: true,

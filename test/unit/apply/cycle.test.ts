@@ -136,3 +136,32 @@ describe("apply cycle", () => {
     await cycle.stop();
   });
 });
+
+describe("apply retries", () => {
+  test("a failed apply is tried again with backoff until it succeeds, without another change", async () => {
+    const calls: Call[] = [];
+    const { cycle, fake, record } = cycleWith(calls);
+    fake.failExecute = true;
+    await expect(cycle.queue.request("apply")).rejects.toThrow("haproxy refused");
+    expect(cycle.nextRetryAt()).toBeGreaterThan(Date.now());
+    await Bun.sleep(150);
+    // The first retry (after 100 ms) failed too; the next waits 200 ms.
+    expect(calls.filter((call) => call.startsWith("execute"))).toHaveLength(2);
+    fake.failExecute = false;
+    await Bun.sleep(250);
+    expect(calls.filter((call) => call.startsWith("execute"))).toHaveLength(3);
+    expect(record.view().lastError).toBeUndefined();
+    expect(cycle.nextRetryAt()).toBeUndefined();
+    await cycle.stop();
+  });
+
+  test("stop cancels a scheduled retry", async () => {
+    const calls: Call[] = [];
+    const { cycle, fake } = cycleWith(calls);
+    fake.failExecute = true;
+    await expect(cycle.queue.request("apply")).rejects.toThrow();
+    await cycle.stop();
+    await Bun.sleep(150);
+    expect(calls.filter((call) => call.startsWith("execute"))).toHaveLength(1);
+  });
+});

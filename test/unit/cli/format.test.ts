@@ -38,6 +38,7 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       last_ok_at: "2026-01-01T00:00:00.000Z",
       last_error: null,
       pending: false,
+      next_retry_at: null,
       revision: 42,
       last_latency_ms: 1,
       config_synced: true,

@@ -1,0 +1,20 @@
+// The daemon-wide output guard of the integration tests catches what it is meant to catch.
+
+import { expect, test } from "bun:test";
+import { assertCleanOutput } from "../helpers/sluice.ts";
+
+test("log lines in sluice's format pass", () => {
+  expect(() =>
+    assertCleanOutput('level=info msg="sluice started" version=0.1.0\nlevel=warn msg="x"\n', ""),
+  ).not.toThrow();
+});
+
+test.each([
+  ['level=error msg="uncaught exception" error=boom\n', ""],
+  ['level=error msg="unhandled rejection" error=boom\n', ""],
+  ["1 | var x=function(){...}\nerror: ENOSPC: no space left on device\n", ""],
+  ["(node:1) TimeoutOverflowWarning: 2592000000 does not fit into a 32-bit signed integer\n", ""],
+  ["", "hello\n"],
+])("%p / stdout %p is caught", (log, stdout) => {
+  expect(() => assertCleanOutput(log, stdout)).toThrow("outside its log format");
+});
