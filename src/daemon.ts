@@ -21,6 +21,7 @@ import { createSupervisor } from "./haproxy/supervisor.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMemoDecoder } from "./model/build.ts";
+import { keysToSave } from "./model/rejected.ts";
 import {
   createRenderPipeline,
   modelOptions,
@@ -86,7 +87,10 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const record = createApplyRecord();
   const snapshots = createSnapshotSaver(
     snapshotPath(config.stateDir),
-    () => desired.current(),
+    () => {
+      const { revision, kvs } = desired.current();
+      return { revision, kvs: keysToSave(kvs, reconciler.latest().rejected) };
+    },
     APPLY.snapshotDebounceMs,
     log,
   );
@@ -105,6 +109,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const app = createAdminApp({
     status,
     services: () => reconciler.served().services,
+    rejected: () => reconciler.latest().rejected,
     plan: () => {
       const current = desired.current();
       const { plan, holds } = reconciler.prepare(current);

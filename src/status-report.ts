@@ -6,6 +6,7 @@ import type { DesiredStore } from "./desired.ts";
 import type { Discovery } from "./discovery/types.ts";
 import type { Supervisor } from "./haproxy/supervisor.ts";
 import { countServers } from "./model/build.ts";
+import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { Status } from "./status.ts";
 import { VERSION } from "./version.ts";
@@ -26,6 +27,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
   const applies = record.view();
   const served = reconciler.served();
   const retryAt = sources.cycle.nextRetryAt();
+  const rejected = reconciler.latest().rejected;
   return {
     version: VERSION,
     etcd: {
@@ -65,7 +67,8 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
     },
     services: served.services.length,
     backends: countServers(served),
-    rejected: reconciler.latest().rejected,
+    rejected: rejected.slice(0, REJECTED_LISTED).map(shownRejection),
+    rejected_total: rejected.length,
     held: reconciler.holds(),
   };
 }

@@ -56,7 +56,10 @@ export type Status = {
   };
   services: number;
   backends: number;
+  /** The first 100 rejected registrations, values cut to 256 characters; all at /v1/rejected. */
   rejected: Rejected[];
+  /** How many registrations are rejected in all. */
+  rejected_total: number;
   /** Removals the guards hold back: those servers keep serving. */
   held: Hold[];
 };

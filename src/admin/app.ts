@@ -2,7 +2,8 @@
 
 import { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
-import type { Service } from "../model/types.ts";
+import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
+import type { Rejected, Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
 import { requireBearerToken } from "./bearer-token.ts";
 import { answerError } from "./error-response.ts";
@@ -12,6 +13,8 @@ import { renderMetrics } from "./metrics.ts";
 export type AdminHandlers = {
   status(): Promise<Status>;
   services(): Service[];
+  /** Every rejected registration (status lists the first 100). */
+  rejected(): readonly Rejected[];
   /** What the next apply would do. */
   plan(): unknown;
   /** The haproxy.cfg being served, if any. */
@@ -58,7 +61,7 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
   app.get("/v1/status", async (context) => context.json(await handlers.status()));
 
   app.get("/metrics", async (context) =>
-    context.text(renderMetrics(await handlers.status()), 200, {
+    context.text(renderMetrics(await handlers.status(), handlers.rejected()), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     }),
   );
@@ -69,6 +72,15 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     const service = handlers.services().find((candidate) => candidate.name === name);
     if (!service) throw new SluiceError("not_found", `no service named "${name}"`);
     return context.json(service);
+  });
+
+  app.get("/v1/rejected", (context) => {
+    const offset = pageParameter(context.req.query("offset"), "offset", 0);
+    const limit = Math.min(
+      pageParameter(context.req.query("limit"), "limit", REJECTED_LISTED),
+      1000,
+    );
+    return context.json(rejectedPage(handlers.rejected(), offset, limit));
   });
 
   app.get("/v1/plan", (context) => context.json(handlers.plan() as object));
@@ -93,4 +105,13 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
   });
 
   return app;
+}
+
+/** A paging query parameter: a whole number, 0 or more. */
+function pageParameter(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new SluiceError("usage", `${name} must be a whole number, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
 }

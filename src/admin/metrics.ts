@@ -1,5 +1,6 @@
 // Prometheus text exposition of the status document, served at GET /metrics.
 
+import type { Rejected } from "../model/types.ts";
 import type { Status } from "../status.ts";
 
 type Sample = { labels?: Record<string, string>; value: number };
@@ -139,10 +140,10 @@ function applyMetrics({ apply }: Status): Metric[] {
 }
 
 /** What is served, rejected and held back. */
-function servedMetrics(status: Status): Metric[] {
+function servedMetrics(status: Status, rejected: readonly Rejected[]): Metric[] {
   const rejectedByService = new Map<string, number>();
-  for (const rejected of status.rejected) {
-    const service = rejected.key.split("/").at(-2) ?? "";
+  for (const registration of rejected) {
+    const service = registration.key.split("/").at(-2) ?? "";
     rejectedByService.set(service, (rejectedByService.get(service) ?? 0) + 1);
   }
   return [
@@ -173,19 +174,22 @@ function servedMetrics(status: Status): Metric[] {
   ];
 }
 
-function metricsOf(status: Status): Metric[] {
+function metricsOf(status: Status, rejected: readonly Rejected[]): Metric[] {
   return [
     ...etcdMetrics(status),
     ...haproxyMetrics(status),
     ...applyMetrics(status),
-    ...servedMetrics(status),
+    ...servedMetrics(status, rejected),
   ];
 }
 
 /** The Prometheus text of `status`. */
-export function renderMetrics(status: Status): string {
+export function renderMetrics(
+  status: Status,
+  rejected: readonly Rejected[] = status.rejected,
+): string {
   const lines: string[] = [];
-  for (const metric of metricsOf(status)) {
+  for (const metric of metricsOf(status, rejected)) {
     lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
     for (const sample of metric.samples) lines.push(formatSample(metric.name, sample));
   }

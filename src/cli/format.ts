@@ -17,7 +17,7 @@ export function formatStatus(status: Status): string {
     `etcd:     ${formatEtcd(status.etcd)}`,
     `haproxy:  ${status.haproxy.running ? "running" : "NOT RUNNING"} (${status.haproxy.mode}, pid ${status.haproxy.pid ?? "-"}, workers ${status.haproxy.workers.length}, reloads ${status.haproxy.reloads}, restarts ${status.haproxy.restarts})`,
     `apply:    ${status.apply.last_error ? `FAILED: ${status.apply.last_error}` : `ok at ${status.apply.last_ok_at ?? "-"}`}`,
-    `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected.length}`,
+    `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected_total}`,
   ];
   // Keys and reasons come from etcd: escape them so they cannot fake lines or move the cursor.
   for (const rejected of status.rejected) {

@@ -45,6 +45,7 @@ function healthyStatus(): Status {
     services: 1,
     backends: 1,
     rejected: [{ key: "/apps/web/bad", value: "a 1.2.3.4:0", reason: "port 0 is outside 1-65535" }],
+    rejected_total: 1,
     held: [
       {
         service: "api",
@@ -102,6 +103,7 @@ function fakeHandlers(overrides: Partial<AdminHandlers> = {}): Fake {
     plans: 0,
     status: async () => healthyStatus(),
     services: () => [WEB],
+    rejected: () => healthyStatus().rejected,
     plan: () => {
       fake.plans++;
       return PLAN;
@@ -364,5 +366,38 @@ describe("POST /v1/reload", () => {
     const response = await createAdminApp(handlers).request("/v1/reload");
     expect(response.status).toBe(404);
     expect(handlers.reloads).toBe(0);
+  });
+});
+
+describe("GET /v1/rejected", () => {
+  const many = Array.from({ length: 250 }, (_, index) => ({
+    key: `/apps/junk/k${String(index).padStart(3, "0")}`,
+    value: "x".repeat(10_000),
+    reason: "value is longer than 4096 bytes",
+  }));
+  const app = createAdminApp(fakeHandlers({ rejected: () => many }));
+  type Page = { total: number; offset: number; rejected: { key: string; value: string }[] };
+
+  test("pages the full list, 100 at a time by default, values cut short", async () => {
+    const first = (await (await app.request("/v1/rejected")).json()) as Page;
+    expect(first.total).toBe(250);
+    expect(first.rejected).toHaveLength(100);
+    expect(first.rejected[0]!.value).toHaveLength(257);
+    const last = (await (await app.request("/v1/rejected?offset=200&limit=500")).json()) as Page;
+    expect(last).toMatchObject({ total: 250, offset: 200 });
+    expect(last.rejected.map((entry) => entry.key).at(-1)).toBe("/apps/junk/k249");
+    expect(last.rejected).toHaveLength(50);
+  });
+
+  test("a page parameter that is not a whole number is a 400 naming it", async () => {
+    const response = await app.request("/v1/rejected?limit=-5");
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string };
+    expect(body.error).toContain("limit must be a whole number");
+  });
+
+  test("metrics count every rejection, not just those status lists", async () => {
+    const text = await (await app.request("/metrics")).text();
+    expect(text).toContain('sluice_rejected_registrations{service="junk"} 250');
   });
 });
