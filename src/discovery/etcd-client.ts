@@ -123,6 +123,7 @@ export function connectEtcd(config: EtcdConfig, endpoint: string): EtcdConnectio
       stream.on("data", (response) => listener.message(toWatchMessage(response)));
       stream.on("error", (error) => listener.failed(toDiscoveryError(error)));
       stream.on("end", () => listener.failed(new DiscoveryError("watch stream closed by etcd")));
+      // grpc-js's duplex stream has cancel(); etcd3's type of it leaves it out.
       return rawWatchStream(stream as typeof stream & { cancel(): void });
     },
     close: () => client.close(),

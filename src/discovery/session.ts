@@ -10,13 +10,15 @@ import { isEmptyDiff, type KeyMirror } from "./mirror.ts";
 import type { DiscoveryState, DiscoveryStateName } from "./types.ts";
 import { type WatchCompacted, watchPrefix } from "./watch-stream.ts";
 
+/** The part of the discovery state a session keeps up to date. */
+export type SessionStatus = Pick<DiscoveryState, "synced" | "relists" | "reconnects" | "endpoint">;
+
 /** What a session works on; the discovery loop owns all of it. */
 export type SessionContext = {
   config: EtcdConfig;
   log: Logger;
   mirror: KeyMirror;
-  /** The counters and flags status shows; a session updates them. */
-  status: DiscoveryState;
+  status: SessionStatus;
   lifecycle: Lifecycle<DiscoveryStateName>;
   /** Aborted on stop: the session ends at once. */
   signal: AbortSignal;

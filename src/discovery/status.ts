@@ -20,9 +20,12 @@ export type DiscoveryStatusOptions = {
   onConnectedChange(state: DiscoveryState): void;
 };
 
+/** What status records itself; the state name and the revision are read when asked. */
+type Recorded = Omit<DiscoveryState, "state" | "revision">;
+
 export type DiscoveryStatus = {
   /** The record sessions update (counters, `synced`, `endpoint`). */
-  readonly current: DiscoveryState;
+  readonly current: Recorded;
   /** A copy, with the state name and the revision as they are now. */
   snapshot(): DiscoveryState;
   /** Records whether the watch is live, and the error that ended it. */
@@ -34,10 +37,8 @@ export type DiscoveryStatus = {
 /** Creates the status of one discovery loop, disconnected and not synced. */
 export function createDiscoveryStatus(options: DiscoveryStatusOptions): DiscoveryStatus {
   const { config, log, lifecycle, mirror } = options;
-  const current: DiscoveryState = {
-    state: lifecycle.current,
+  const current: Recorded = {
     connected: false,
-    revision: 0,
     endpoint: undefined,
     relists: 0,
     reconnects: 0,
