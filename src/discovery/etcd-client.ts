@@ -1,20 +1,26 @@
-// Builds an etcd3 client for one endpoint, the way sluice needs it: no retries or circuit breakers
-// of the client's own (the watch loop owns timing and failover), gRPC keepalive, the `hasleader`
-// requirement on every call, and TLS and auth material read from files at each connect.
+// The edge to etcd3, the one module that imports it: builds a client for one endpoint the way
+// sluice needs it (no retries or circuit breakers of the client's own, as the discovery loop owns
+// timing and failover; gRPC keepalive; `hasleader` on every call; TLS and auth material read from
+// files at each connect), and translates its messages into sluice's watch messages and its
+// errors into `DiscoveryError`s.
 
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
-import tls from "node:tls";
 import {
   type CallOptionsFactory,
+  castGrpcError,
+  castGrpcErrorMessage,
   Etcd3,
+  EtcdAuthenticationFailedError,
+  EtcdPermissionDeniedError,
+  type IEvent,
   type IOptions,
-  type IWatchRequest,
   type IWatchResponse,
 } from "etcd3";
 import type { EtcdConfig } from "../config/schema.ts";
-import { DiscoveryError } from "../errors.ts";
-import type { KeyValue } from "../model/types.ts";
+import { DiscoveryError, describeError } from "../errors.ts";
+import type { EtcdConnection, WatchMessage, WatchStream } from "./connection.ts";
+import type { MirrorEvent } from "./mirror.ts";
+import { allowIpEndpoints } from "./tls-ip-endpoints.ts";
 
 type CallOptions = Exclude<CallOptionsFactory, (...args: never[]) => unknown>;
 type Interceptor = NonNullable<CallOptions["interceptors"]>[number];
@@ -28,7 +34,11 @@ function readSecretFile(field: string, path: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new DiscoveryError(`etcd.${field}: cannot read ${path}: ${code}`, { cause: error });
+    // Retrying soon will not make the file readable: an operator has to act first.
+    throw new DiscoveryError(`etcd.${field}: cannot read ${path}: ${code}`, {
+      cause: error,
+      refused: true,
+    });
   }
 }
 
@@ -51,7 +61,9 @@ export function readEtcdSecrets(config: EtcdConfig): EtcdSecrets {
       .toString("utf8")
       .replace(/\r?\n$/, "");
     if (password === "") {
-      throw new DiscoveryError(`etcd.password_file: ${config.passwordFile} is empty`);
+      throw new DiscoveryError(`etcd.password_file: ${config.passwordFile} is empty`, {
+        refused: true,
+      });
     }
     secrets.auth = { username: config.username, password };
   }
@@ -83,60 +95,110 @@ const requireLeader: Interceptor = (options, nextCall) => {
 /** Runs the call once: failures go back to the watch loop, which decides what to do. */
 const once = { execute: async (fn: () => unknown) => fn() } as unknown as Policy;
 
-let servernamePatched = false;
-
-/**
- * Bun's tls.connect refuses an IP address as `servername` (Node.js only warns), and grpc-js
- * always passes the endpoint's host there, so `https://127.0.0.1:2379` could not connect. SNI
- * never carries an IP (RFC 6066, section 3), so it is dropped; the certificate is still verified
- * against the host.
- */
-function allowIpEndpoints(): void {
-  if (servernamePatched) return;
-  servernamePatched = true;
-  const connect = tls.connect;
-  const patched = (...args: unknown[]) => {
-    const options = args[0];
-    if (options && typeof options === "object" && "servername" in options) {
-      const { servername, ...rest } = options as { servername?: unknown };
-      if (typeof servername === "string" && isIP(servername)) args[0] = rest;
-    }
-    return (connect as (...a: unknown[]) => tls.TLSSocket)(...args);
-  };
-  (tls as { connect: unknown }).connect = patched;
-}
-
-/** A raw etcd watch stream (one gRPC Watch call). */
-export type EtcdWatchStream = {
-  on(event: "data", listener: (response: IWatchResponse) => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-  on(event: "end", listener: () => void): unknown;
-  write(request: IWatchRequest): void;
-  cancel(): void;
-};
-
-/** What discovery needs from a connection to one endpoint. */
-export type EtcdConnection = {
-  /** A linearizable read of every key under `prefix`, and the revision it was read at. */
-  list(prefix: string): Promise<{ kvs: KeyValue[]; revision: number }>;
-  watch(): Promise<EtcdWatchStream>;
-  close(): void;
-};
-
-/** Connects to `endpoint` alone, reading the credential files now. */
+/** Connects to `endpoint` alone, reading the credential files now. Every failure of the
+ * connection, now or later, is a `DiscoveryError`. */
 export function connectEtcd(config: EtcdConfig, endpoint: string): EtcdConnection {
-  const client = createEtcdClient(config, endpoint, readEtcdSecrets(config));
+  let client: Etcd3;
+  try {
+    client = createEtcdClient(config, endpoint, readEtcdSecrets(config));
+  } catch (error) {
+    throw toDiscoveryError(error);
+  }
   return {
     async list(prefix) {
-      const response = await client.getAll().prefix(prefix).exec();
-      return {
-        kvs: response.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() })),
-        revision: Number(response.header.revision),
-      };
+      try {
+        const response = await client.getAll().prefix(prefix).exec();
+        return {
+          kvs: response.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() })),
+          revision: Number(response.header.revision),
+        };
+      } catch (error) {
+        throw toDiscoveryError(error);
+      }
     },
-    watch: () => client.watchClient.watch(),
+    async watch(listener) {
+      const stream = await client.watchClient.watch().catch((error: unknown) => {
+        throw toDiscoveryError(error);
+      });
+      stream.on("data", (response) => listener.message(toWatchMessage(response)));
+      stream.on("error", (error) => listener.failed(toDiscoveryError(error)));
+      stream.on("end", () => listener.failed(new DiscoveryError("watch stream closed by etcd")));
+      // grpc-js's duplex stream has cancel(); etcd3's type of it leaves it out.
+      return rawWatchStream(stream as typeof stream & { cancel(): void });
+    },
     close: () => client.close(),
   };
+}
+
+/** The requests sluice sends on a raw gRPC watch stream. */
+function rawWatchStream(stream: { write(request: object): void; cancel(): void }): WatchStream {
+  return {
+    create({ prefix, startRevision }) {
+      stream.write({
+        create_request: {
+          key: Buffer.from(prefix),
+          range_end: prefixEnd(prefix),
+          start_revision: startRevision,
+          progress_notify: true,
+        },
+      });
+    },
+    requestProgress: () => stream.write({ progress_request: {} }),
+    cancel: () => stream.cancel(),
+  };
+}
+
+/** The end of the key range holding every key that starts with `prefix`. */
+function prefixEnd(prefix: string): Buffer {
+  const end = Buffer.from(prefix);
+  for (let index = end.length - 1; index >= 0; index--) {
+    if (end[index]! < 0xff) {
+      end[index]!++;
+      return end.subarray(0, index + 1);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+/** One etcd watch response in sluice's terms. */
+export function toWatchMessage(response: IWatchResponse): WatchMessage {
+  const compactRevision = Number(response.compact_revision);
+  if (compactRevision > 0) return { kind: "compacted", compactRevision };
+  if (response.canceled) {
+    const reason = response.cancel_reason || "no reason given";
+    return { kind: "canceled", reason, refused: isRefusal(castGrpcErrorMessage(reason)) };
+  }
+  if (response.created) return { kind: "created" };
+  if (response.events.length > 0) return { kind: "events", events: response.events.map(toEvent) };
+  return { kind: "progress" };
+}
+
+function toEvent(event: IEvent): MirrorEvent {
+  const deleted = event.type === "Delete";
+  return {
+    type: deleted ? "delete" : "put",
+    key: event.kv.key.toString(),
+    value: deleted ? "" : event.kv.value.toString(),
+    modRevision: Number(event.kv.mod_revision),
+  };
+}
+
+/**
+ * Any failure of etcd3, gRPC or the credential files as a `DiscoveryError` with the original
+ * message, `refused` when etcd refused sluice's credentials or certificate.
+ */
+export function toDiscoveryError(error: unknown): DiscoveryError {
+  if (error instanceof DiscoveryError) return error;
+  const typed = error instanceof Error ? castGrpcError(error) : error;
+  return new DiscoveryError(describeError(error), { cause: error, refused: isRefusal(typed) });
+}
+
+/** Whether retrying soon will not help: etcd refused sluice's credentials or certificate. */
+function isRefusal(error: unknown): boolean {
+  if (error instanceof EtcdAuthenticationFailedError) return true;
+  if (error instanceof EtcdPermissionDeniedError) return true;
+  // grpc-js reports a failed TLS handshake as an unavailable connection: only its text tells.
+  return /certificate|SSL/i.test(describeError(error));
 }
 
 /** A client bound to `endpoint` alone. */

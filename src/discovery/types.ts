@@ -2,7 +2,19 @@
 
 import type { KeyValue } from "../model/types.ts";
 
+/** Where discovery is: before start; opening a connection to an endpoint; listing the prefix
+ * (first sync, reconnect, compaction); watching it; waiting before the next endpoint; stopped. */
+export type DiscoveryStateName =
+  | "idle"
+  | "connecting"
+  | "listing"
+  | "watching"
+  | "backing-off"
+  | "stopped";
+
 export type DiscoveryState = {
+  /** The discovery loop's state; status shows it as `etcd.state`. */
+  state: DiscoveryStateName;
   connected: boolean;
   /** Revision the current key set reflects; 0 before the first snapshot. */
   revision: number;

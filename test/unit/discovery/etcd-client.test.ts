@@ -1,12 +1,18 @@
 // Reading the TLS and password files: clear errors naming the field and file, and the secret
-// itself never in a message.
+// itself never in a message. Translating etcd3's errors and watch responses into sluice's own.
 
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfigText } from "../../../src/config/load.ts";
-import { describeEtcdError, readEtcdSecrets } from "../../../src/discovery/etcd-client.ts";
+import {
+  describeEtcdError,
+  readEtcdSecrets,
+  toDiscoveryError,
+  toWatchMessage,
+} from "../../../src/discovery/etcd-client.ts";
+import { DiscoveryError, isRetryable } from "../../../src/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-secrets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +61,17 @@ describe("readEtcdSecrets", () => {
   test("without TLS or auth there is nothing to read", () => {
     expect(readEtcdSecrets(etcdConfig([]))).toEqual({});
   });
+
+  test("a file that cannot be read is not retried soon: an operator has to act", () => {
+    let error: unknown;
+    try {
+      readEtcdSecrets(etcdConfig(['username = "root"', 'password_file = "missing"']));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DiscoveryError);
+    expect(isRetryable(error)).toBe(false);
+  });
 });
 
 describe("describeEtcdError", () => {
@@ -73,4 +90,121 @@ describe("describeEtcdError", () => {
       "etcd.keepalive must not be shorter than etcd's --grpc-keepalive-min-time",
     );
   });
+});
+
+/** An error as grpc-js makes them: a plain Error with the status code beside the message. */
+function grpcError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { code, details: message });
+}
+
+describe("toDiscoveryError", () => {
+  const cases: Array<[string, unknown, boolean]> = [
+    // name, raw error, retryable
+    ["an unreachable endpoint", grpcError(14, "14 UNAVAILABLE: connect ECONNREFUSED"), true],
+    ["a member without a leader", grpcError(14, "14 UNAVAILABLE: etcdserver: no leader"), true],
+    [
+      "a wrong password",
+      grpcError(
+        3,
+        "3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password",
+      ),
+      false,
+    ],
+    [
+      "a user without permission",
+      grpcError(7, "7 PERMISSION_DENIED: etcdserver: permission denied"),
+      false,
+    ],
+    [
+      "a certificate etcd does not accept",
+      grpcError(
+        14,
+        "14 UNAVAILABLE: No connection established. Last error: SSLV3_ALERT_BAD_CERTIFICATE",
+      ),
+      false,
+    ],
+    ["a deadline", grpcError(4, "4 DEADLINE_EXCEEDED: Deadline exceeded"), true],
+    ["something thrown that is not an Error", "boom", true],
+  ];
+  for (const [name, raw, retryable] of cases) {
+    test(`${name}: ${retryable ? "retried soon" : "refused"}`, () => {
+      const error = toDiscoveryError(raw);
+      expect(error).toBeInstanceOf(DiscoveryError);
+      expect(error.message).toBe(raw instanceof Error ? raw.message : String(raw));
+      expect(error.cause).toBe(raw);
+      expect(isRetryable(error)).toBe(retryable);
+    });
+  }
+
+  test("a DiscoveryError passes through as it is", () => {
+    const error = new DiscoveryError("etcd.ca_file: cannot read /x: ENOENT", { refused: true });
+    expect(toDiscoveryError(error)).toBe(error);
+  });
+});
+
+describe("toWatchMessage", () => {
+  type WatchResponse = Parameters<typeof toWatchMessage>[0];
+  const base: WatchResponse = {
+    header: { cluster_id: "1", member_id: "1", revision: "9", raft_term: "1" },
+    watch_id: "0",
+    created: false,
+    canceled: false,
+    compact_revision: "0",
+    cancel_reason: "",
+    fragment: false,
+    events: [],
+  };
+  const kv = (key: string, value: string, revision: string) => ({
+    key: Buffer.from(key),
+    value: Buffer.from(value),
+    create_revision: revision,
+    mod_revision: revision,
+    version: "1",
+    lease: "0",
+  });
+  const cases: Array<[string, Partial<WatchResponse>, unknown]> = [
+    ["created", { created: true }, { kind: "created" }],
+    ["an empty response is progress", { watch_id: "-1" }, { kind: "progress" }],
+    [
+      "compacted, even on a created and canceled response",
+      { created: true, canceled: true, compact_revision: "12" },
+      { kind: "compacted", compactRevision: 12 },
+    ],
+    [
+      "canceled for lack of a leader",
+      { canceled: true, cancel_reason: "etcdserver: no leader" },
+      { kind: "canceled", reason: "etcdserver: no leader", refused: false },
+    ],
+    [
+      "canceled without a reason",
+      { canceled: true },
+      { kind: "canceled", reason: "no reason given", refused: false },
+    ],
+    [
+      "canceled for lack of permission",
+      { canceled: true, cancel_reason: "etcdserver: permission denied" },
+      { kind: "canceled", reason: "etcdserver: permission denied", refused: true },
+    ],
+    [
+      "events, with the value of a delete dropped",
+      {
+        events: [
+          { type: "Put", kv: kv("/apps/a", "1.1.1.1:80", "8") },
+          { type: "Delete", kv: kv("/apps/b", "ignored", "9") },
+        ] as unknown as WatchResponse["events"],
+      },
+      {
+        kind: "events",
+        events: [
+          { type: "put", key: "/apps/a", value: "1.1.1.1:80", modRevision: 8 },
+          { type: "delete", key: "/apps/b", value: "", modRevision: 9 },
+        ],
+      },
+    ],
+  ];
+  for (const [name, fields, expected] of cases) {
+    test(name, () => {
+      expect(toWatchMessage({ ...base, ...fields })).toEqual(expected as never);
+    });
+  }
 });

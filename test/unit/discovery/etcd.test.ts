@@ -89,6 +89,7 @@ describe("etcd discovery against a fake etcd", () => {
     const revision = etcd.put("/apps/api/c", "3.3.3.3:80");
     await converged(h);
     expect(h.discovery.state()).toMatchObject({
+      state: "watching",
       connected: true,
       endpoint: A,
       revision,
@@ -201,6 +202,18 @@ describe("etcd discovery against a fake etcd", () => {
     await converged(h, "the resync to find the lost put");
     expect(h.discovery.state().relists).toBeGreaterThanOrEqual(1);
     expect(h.discovery.state().reconnects).toBe(0);
+  });
+
+  test("status names the state: backing off while etcd is down, watching once live, then stopped", async () => {
+    const etcd = new FakeEtcd();
+    etcd.down.add(A);
+    const h = start({ etcd });
+    await waitFor("a backoff", () => h.discovery.state().state === "backing-off", 1000);
+    etcd.down.delete(A);
+    await converged(h);
+    expect(h.discovery.state().state).toBe("watching");
+    await h.discovery.stop();
+    expect(h.discovery.state().state).toBe("stopped");
   });
 
   test("stop ends the session and no retry follows", async () => {

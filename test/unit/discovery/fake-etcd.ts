@@ -1,103 +1,76 @@
 // An in-memory etcd for unit tests of the watch loop: revisions, history, compaction, watch
-// streams and per-endpoint faults. Answers asynchronously, as the network would.
+// streams and per-endpoint faults, behind sluice's own connection types (connection.ts), with
+// failures already translated as etcd-client.ts does. Answers asynchronously, as the network
+// would.
 
-import type { IEvent, IWatchRequest, IWatchResponse } from "etcd3";
-import type { EtcdConnection, EtcdWatchStream } from "../../../src/discovery/etcd-client.ts";
+import type {
+  EtcdConnection,
+  WatchListener,
+  WatchMessage,
+  WatchStream,
+} from "../../../src/discovery/connection.ts";
+import type { MirrorEvent } from "../../../src/discovery/mirror.ts";
+import { DiscoveryError } from "../../../src/errors.ts";
 
 type Change = { revision: number; type: "Put" | "Delete"; key: string; value: string };
 
 const later = (fn: () => void) => setTimeout(fn, 1);
 
-function response(revision: number, fields: Partial<IWatchResponse>): IWatchResponse {
+function toEvent(change: Change): MirrorEvent {
   return {
-    header: { cluster_id: "1", member_id: "1", revision: String(revision), raft_term: "1" },
-    watch_id: "0",
-    created: false,
-    canceled: false,
-    compact_revision: "0",
-    cancel_reason: "",
-    fragment: false,
-    events: [],
-    ...fields,
+    type: change.type === "Delete" ? "delete" : "put",
+    key: change.key,
+    value: change.type === "Delete" ? "" : change.value,
+    modRevision: change.revision,
   };
 }
 
-function toEvent(change: Change): IEvent {
-  const kv = {
-    key: Buffer.from(change.key),
-    value: Buffer.from(change.value),
-    create_revision: String(change.revision),
-    mod_revision: String(change.revision),
-    version: "1",
-    lease: "0",
-  };
-  return { type: change.type, kv, prev_kv: kv } as unknown as IEvent;
-}
-
-class FakeStream implements EtcdWatchStream {
-  private readonly listeners = {
-    data: [] as ((r: IWatchResponse) => void)[],
-    error: [] as ((e: Error) => void)[],
-    end: [] as (() => void)[],
-  };
+class FakeStream implements WatchStream {
   watching: { prefix: string; from: number } | undefined;
   closed = false;
 
   constructor(
     private readonly etcd: FakeEtcd,
-    private readonly endpoint: string,
+    readonly endpoint: string,
+    private readonly listener: WatchListener,
   ) {}
 
-  on(event: "data" | "error" | "end", listener: (arg: never) => void): this {
-    (this.listeners[event] as ((arg: never) => void)[]).push(listener);
-    return this;
-  }
-
-  emit(response: IWatchResponse): void {
+  emit(message: WatchMessage): void {
     later(() => {
-      if (!this.closed) for (const listener of this.listeners.data) listener(response);
+      if (!this.closed) this.listener.message(message);
     });
   }
 
-  fail(error: Error): void {
+  fail(error: DiscoveryError): void {
     if (this.closed) return;
     this.closed = true;
-    later(() => {
-      for (const listener of this.listeners.error) listener(error);
-    });
+    later(() => this.listener.failed(error));
   }
 
-  write(request: IWatchRequest): void {
+  requestProgress(): void {
+    if (this.closed) return;
+    if (!this.etcd.silent.has(this.endpoint)) this.emit({ kind: "progress" });
+  }
+
+  create({ prefix, startRevision }: { prefix: string; startRevision: number }): void {
     if (this.closed) return;
     const etcd = this.etcd;
-    if (request.progress_request) {
-      if (!etcd.silent.has(this.endpoint)) this.emit(response(etcd.revision, { watch_id: "-1" }));
+    if (startRevision <= etcd.compacted) {
+      this.emit({ kind: "compacted", compactRevision: etcd.compacted + 1 });
       return;
     }
-    const create = request.create_request;
-    if (!create) return;
-    const prefix = create.key?.toString() ?? "";
-    const from = Number(create.start_revision);
-    if (from <= etcd.compacted) {
-      this.emit(
-        response(etcd.revision, {
-          created: true,
-          canceled: true,
-          compact_revision: String(etcd.compacted + 1),
-        }),
-      );
-      return;
-    }
-    this.watching = { prefix, from };
-    this.emit(response(etcd.revision, { created: true }));
-    const past = etcd.history.filter((c) => c.revision >= from && c.key.startsWith(prefix));
-    if (past.length > 0) this.emit(response(etcd.revision, { events: past.map(toEvent) }));
+    this.watching = { prefix, from: startRevision };
+    this.emit({ kind: "created" });
+    const past = etcd.history.filter(
+      (c) => c.revision >= startRevision && c.key.startsWith(prefix),
+    );
+    if (past.length > 0) this.emit({ kind: "events", events: past.map(toEvent) });
   }
 
   notify(change: Change): void {
     if (this.closed || !this.watching || !change.key.startsWith(this.watching.prefix)) return;
     if (this.etcd.dropEvents) return;
-    this.emit(response(change.revision, { events: [toEvent(change)] }));
+    this.emit({ kind: "events", events: [toEvent(change)] });
   }
 
   cancel(): void {
@@ -153,24 +126,20 @@ export class FakeEtcd {
   /** Breaks every open watch stream on `endpoint`, as a lost connection would. */
   disconnect(endpoint: string, message = "14 UNAVAILABLE: Connection dropped"): void {
     for (const stream of this.streams) {
-      if ((stream as unknown as { endpoint: string }).endpoint === endpoint) {
-        stream.fail(new Error(message));
-      }
+      if (stream.endpoint === endpoint) stream.fail(new DiscoveryError(message));
     }
   }
 
   /** Cancels every watch on `endpoint` with `reason`, as etcd does when a member loses its leader. */
   cancelWatches(endpoint: string, reason: string): void {
     for (const stream of this.streams) {
-      if ((stream as unknown as { endpoint: string }).endpoint === endpoint) {
-        stream.emit(response(this.revision, { canceled: true, cancel_reason: reason }));
-      }
+      if (stream.endpoint === endpoint) stream.emit({ kind: "canceled", reason, refused: false });
     }
   }
 
   connect = (endpoint: string): EtcdConnection => {
     this.connects.push(endpoint);
-    const refused = () => new Error("14 UNAVAILABLE: connect ECONNREFUSED");
+    const refused = () => new DiscoveryError("14 UNAVAILABLE: connect ECONNREFUSED");
     return {
       list: (prefix) =>
         new Promise((resolve, reject) => {
@@ -178,8 +147,9 @@ export class FakeEtcd {
             if (this.down.has(endpoint)) return reject(refused());
             if (this.refuse.has(endpoint)) {
               return reject(
-                new Error(
+                new DiscoveryError(
                   "3 INVALID_ARGUMENT: etcdserver: authentication failed, invalid user ID or password",
+                  { refused: true },
                 ),
               );
             }
@@ -189,9 +159,9 @@ export class FakeEtcd {
             resolve({ kvs, revision });
           });
         }),
-      watch: async () => {
+      watch: async (listener) => {
         if (this.down.has(endpoint)) throw refused();
-        const stream = new FakeStream(this, endpoint);
+        const stream = new FakeStream(this, endpoint, listener);
         this.streams.push(stream);
         return stream;
       },
