@@ -24,7 +24,7 @@ export function createStateMachine<S extends string>(
     current: () => current,
     moveTo(next) {
       if (!transitions[current].includes(next)) {
-        throw new Error(`${name}: cannot move from "${current}" to "${next}"`);
+        throw new Error(`${name}: cannot move from ${current} to ${next}`);
       }
       current = next;
     },

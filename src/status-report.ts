@@ -31,7 +31,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
   return {
     version: VERSION,
     etcd: {
-      state: etcd.connected ? "watching" : "connecting", // MERGE: etcd.state
+      state: etcd.state,
       connected: etcd.connected,
       revision: etcd.revision,
       endpoint: etcd.endpoint ?? null,

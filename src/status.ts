@@ -1,6 +1,7 @@
 // The status document served at /v1/status and printed by `lbctl status`.
 
 import type { QueueState } from "./apply/queue.ts";
+import type { DiscoveryStateName } from "./discovery/types.ts";
 import type { SupervisorState } from "./haproxy/supervisor.ts";
 import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
@@ -10,7 +11,7 @@ export type Status = {
   version: string;
   etcd: {
     /** The discovery loop's state name. */
-    state: string;
+    state: DiscoveryStateName;
     connected: boolean;
     revision: number;
     endpoint: string | null;

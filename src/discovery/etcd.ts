@@ -11,10 +11,10 @@ import type { KeyValue } from "../model/types.ts";
 import { DISCOVERY } from "../tunables.ts";
 import type { ConnectEtcd } from "./connection.ts";
 import { connectEtcd, describeEtcdError } from "./etcd-client.ts";
-import { createDiscoveryLifecycle } from "./lifecycle.ts";
 import { KeyMirror } from "./mirror.ts";
 import { countFailures, retryDelay } from "./retry-policy.ts";
 import { runSession, type SessionContext } from "./session.ts";
+import { createDiscoveryStates } from "./states.ts";
 import { createDiscoveryStatus } from "./status.ts";
 import type { Discovery, DiscoveryListener } from "./types.ts";
 
@@ -41,7 +41,7 @@ export function createEtcdDiscovery(
   connect: ConnectEtcd = (endpoint) => connectEtcd(config, endpoint),
 ): Discovery {
   const mirror = new KeyMirror();
-  const lifecycle = createDiscoveryLifecycle();
+  const lifecycle = createDiscoveryStates();
   let listener: DiscoveryListener | undefined;
   const status = createDiscoveryStatus({
     config,

@@ -4,8 +4,8 @@
 
 import type { EtcdConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
+import type { StateMachine } from "../state.ts";
 import type { ConnectEtcd, EtcdConnection } from "./connection.ts";
-import type { Lifecycle } from "./lifecycle.ts";
 import { isEmptyDiff, type KeyMirror } from "./mirror.ts";
 import type { DiscoveryState, DiscoveryStateName } from "./types.ts";
 import { type WatchCompacted, watchPrefix } from "./watch-stream.ts";
@@ -19,7 +19,7 @@ export type SessionContext = {
   log: Logger;
   mirror: KeyMirror;
   status: SessionStatus;
-  lifecycle: Lifecycle<DiscoveryStateName>;
+  lifecycle: StateMachine<DiscoveryStateName>;
   /** Aborted on stop: the session ends at once. */
   signal: AbortSignal;
   /** Hands the mirror's key set to the listener. */

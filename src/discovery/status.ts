@@ -4,9 +4,9 @@
 import type { EtcdConfig } from "../config/schema.ts";
 import type { LogFields, Logger } from "../log.ts";
 import { createLogThrottle } from "../log-throttle.ts";
+import type { StateMachine } from "../state.ts";
 import { DISCOVERY } from "../tunables.ts";
 import { describeEtcdError } from "./etcd-client.ts";
-import type { Lifecycle } from "./lifecycle.ts";
 import type { KeyMirror } from "./mirror.ts";
 import type { SessionEnd } from "./session.ts";
 import type { DiscoveryState, DiscoveryStateName } from "./types.ts";
@@ -14,7 +14,7 @@ import type { DiscoveryState, DiscoveryStateName } from "./types.ts";
 export type DiscoveryStatusOptions = {
   config: EtcdConfig;
   log: Logger;
-  lifecycle: Lifecycle<DiscoveryStateName>;
+  lifecycle: StateMachine<DiscoveryStateName>;
   mirror: KeyMirror;
   /** Called with the whole state when the connection state changed. */
   onConnectedChange(state: DiscoveryState): void;
@@ -52,7 +52,7 @@ export function createDiscoveryStatus(options: DiscoveryStatusOptions): Discover
 
   const snapshot = (): DiscoveryState => ({
     ...current,
-    state: lifecycle.current,
+    state: lifecycle.current(),
     revision: mirror.revision,
   });
 

@@ -3,8 +3,8 @@
 // States: opening → creating → watching ⇄ awaiting-progress → ended.
 
 import { DiscoveryError } from "../errors.ts";
+import { createStateMachine } from "../state.ts";
 import type { EtcdConnection, WatchListener, WatchMessage, WatchStream } from "./connection.ts";
-import { createLifecycle } from "./lifecycle.ts";
 import type { MirrorEvent } from "./mirror.ts";
 
 /** opening: the stream is being opened; creating: the create request is out; watching: events
@@ -53,7 +53,7 @@ export function watchPrefix(
 }
 
 class PrefixWatch {
-  private readonly lifecycle = createLifecycle<WatchStreamState>(
+  private readonly lifecycle = createStateMachine<WatchStreamState>(
     "etcd watch stream",
     "opening",
     TRANSITIONS,

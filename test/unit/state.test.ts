@@ -13,6 +13,6 @@ test("allowed transitions move, others throw naming the machine and both states"
   expect(machine.current()).toBe("b");
   expect(machine.is("a", "b")).toBe(true);
   machine.moveTo("c");
-  expect(() => machine.moveTo("a")).toThrow('demo: cannot move from "c" to "a"');
+  expect(() => machine.moveTo("a")).toThrow("demo: cannot move from c to a");
   expect(machine.current()).toBe("c");
 });

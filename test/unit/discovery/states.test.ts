@@ -1,32 +1,33 @@
 // Named states: allowed transitions move, and a transition from the wrong state throws at once.
 
 import { describe, expect, test } from "bun:test";
-import { createDiscoveryLifecycle, createLifecycle } from "../../../src/discovery/lifecycle.ts";
+import { createDiscoveryStates } from "../../../src/discovery/states.ts";
 import type { DiscoveryStateName } from "../../../src/discovery/types.ts";
+import { createStateMachine } from "../../../src/state.ts";
 
-describe("createLifecycle", () => {
+describe("createStateMachine", () => {
   const transitions = { off: ["on"], on: ["off", "done"], done: [] } as const;
 
   test("moves along allowed transitions and reports where it is", () => {
-    const lifecycle = createLifecycle<"off" | "on" | "done">("lamp", "off", transitions);
+    const lifecycle = createStateMachine<"off" | "on" | "done">("lamp", "off", transitions);
     lifecycle.moveTo("on");
-    expect(lifecycle.current).toBe("on");
+    expect(lifecycle.current()).toBe("on");
     expect(lifecycle.is("off", "on")).toBe(true);
     lifecycle.moveTo("done");
     expect(lifecycle.is("on")).toBe(false);
   });
 
   test("a transition the state it leaves does not allow throws, naming both", () => {
-    const lifecycle = createLifecycle<"off" | "on" | "done">("lamp", "off", transitions);
+    const lifecycle = createStateMachine<"off" | "on" | "done">("lamp", "off", transitions);
     expect(() => lifecycle.moveTo("done")).toThrow("lamp: cannot move from off to done");
-    expect(lifecycle.current).toBe("off");
+    expect(lifecycle.current()).toBe("off");
   });
 });
 
 describe("the discovery lifecycle", () => {
   test("goes idle → connecting → listing → watching → listing → backing-off → connecting", () => {
-    const lifecycle = createDiscoveryLifecycle();
-    expect(lifecycle.current).toBe("idle");
+    const lifecycle = createDiscoveryStates();
+    expect(lifecycle.current()).toBe("idle");
     for (const next of [
       "connecting",
       "listing",
@@ -37,7 +38,7 @@ describe("the discovery lifecycle", () => {
     ] as const) {
       lifecycle.moveTo(next);
     }
-    expect(lifecycle.current).toBe("connecting");
+    expect(lifecycle.current()).toBe("connecting");
   });
 
   const wrong: Array<[string, DiscoveryStateName[], string]> = [
@@ -61,7 +62,7 @@ describe("the discovery lifecycle", () => {
   ];
   for (const [name, path, message] of wrong) {
     test(`${name} throws`, () => {
-      const lifecycle = createDiscoveryLifecycle();
+      const lifecycle = createDiscoveryStates();
       const last = path.pop()!;
       for (const state of path) lifecycle.moveTo(state);
       expect(() => lifecycle.moveTo(last)).toThrow(`etcd discovery: cannot move ${message}`);
