@@ -11,7 +11,7 @@ import type { ApplyResult } from "../reconcile/types.ts";
 import { APPLY } from "../tunables.ts";
 import { type ApplyKind, type ApplyQueue, createApplyQueue } from "./queue.ts";
 import type { ApplyRecord } from "./record.ts";
-import { applyRetryDelay } from "./retry.ts";
+import { createRetrySchedule } from "./retry.ts";
 
 export type ApplyCycleOptions = {
   reconciler: Reconciler;
@@ -58,19 +58,8 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
     const result = await reconciler.execute(prepared, force);
     if (!reconciler.fileSynced()) fileSync.poke();
     record.succeeded(result, changedAt);
-    if (result.outcome !== "unchanged") logApplied(result);
+    if (result.outcome !== "unchanged") logApplied(log, reconciler, result);
     return result;
-  }
-
-  function logApplied(result: ApplyResult): void {
-    const served = reconciler.served();
-    const what = result.outcome === "runtime" ? "updated through the runtime API" : result.outcome;
-    log.info(`haproxy ${what}`, {
-      revision: result.revision,
-      services: served.services.length,
-      backends: countServers(served),
-      rejected: reconciler.latest().rejected.length,
-    });
   }
 
   async function syncFile(): Promise<ApplyResult> {
@@ -87,40 +76,18 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
   }
 
   /** A failed job is tried again with backoff until one succeeds; no timer throws. */
-  const retry = {
-    failures: 0,
-    timer: undefined as ReturnType<typeof setTimeout> | undefined,
-    at: undefined as number | undefined,
-    schedule(kind: ApplyKind, error: unknown): number {
-      const delay = applyRetryDelay(retry.failures++, error);
-      retry.cancel();
-      retry.at = Date.now() + delay;
-      retry.timer = setTimeout(() => {
-        retry.timer = undefined;
-        retry.at = undefined;
-        // A forced reload is retried as an apply of the newest state.
-        void queue.request(kind === "sync" ? "sync" : "apply").catch(() => undefined);
-      }, delay);
-      return delay;
-    },
-    cancel() {
-      if (retry.timer) clearTimeout(retry.timer);
-      retry.timer = undefined;
-      retry.at = undefined;
-    },
-  };
+  const retry = createRetrySchedule((kind) => void queue.request(kind).catch(() => undefined));
 
   async function run(kind: ApplyKind): Promise<ApplyResult> {
     try {
       const result = await (kind === "sync" ? syncFile() : apply(kind === "reload"));
       if (result.outcome === "file-synced") record.succeeded(result, undefined);
-      retry.failures = 0;
-      retry.cancel();
+      retry.succeeded();
       options.onApplied?.(result);
       return result;
     } catch (error) {
       const text = record.failed(error);
-      const retryInMs = retry.schedule(kind, error);
+      const retryInMs = retry.failed(kind, error);
       log.error("apply failed; the last good config keeps serving", {
         error: text,
         retry_in_ms: retryInMs,
@@ -133,11 +100,23 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
 
   return {
     queue,
-    nextRetryAt: () => retry.at,
+    nextRetryAt: retry.nextAt,
     async stop() {
       fileSync.cancel();
       retry.cancel();
       await queue.stop();
     },
   };
+}
+
+/** One line per apply that changed what HAProxy serves. */
+function logApplied(log: Logger, reconciler: Reconciler, result: ApplyResult): void {
+  const served = reconciler.served();
+  const what = result.outcome === "runtime" ? "updated through the runtime API" : result.outcome;
+  log.info(`haproxy ${what}`, {
+    revision: result.revision,
+    services: served.services.length,
+    backends: countServers(served),
+    rejected: reconciler.latest().rejected.length,
+  });
 }
