@@ -212,6 +212,9 @@ function createEtcdClient(config: EtcdConfig, endpoint: string, secrets: EtcdSec
       "grpc.keepalive_time_ms": config.keepaliveMs,
       "grpc.keepalive_timeout_ms": config.keepaliveTimeoutMs,
       "grpc.keepalive_permit_without_calls": 1,
+      // A listing holds the whole prefix: with gRPC's default 4 MB limit, a few large junk
+      // values under it would make every listing fail, and sluice never sync again.
+      "grpc.max_receive_message_length": -1,
     },
     defaultCallOptions: (context) => ({
       interceptors: [requireLeader],

@@ -108,6 +108,9 @@ ${options.extraToml ?? ""}
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const launch = async () => {
+    // A new log per run: a second process writing over the first one's file leaves torn lines.
+    rmSync(logFile, { force: true });
+    rmSync(`${logFile}.out`, { force: true });
     const process = Bun.spawn([SLUICE_BINARY, "serve", "--config", configFile], {
       cwd: dir,
       stdout: Bun.file(`${logFile}.out`),
@@ -163,17 +166,27 @@ ${options.extraToml ?? ""}
       }
       return names;
     },
-    waitApplied(revision, timeoutMs = 5000) {
-      return waitFor(
-        `apply of revision ${revision}`,
-        async () => {
-          const s = await sluice.status();
-          const done =
-            s.apply.revision >= Number(revision) && !s.apply.pending && s.apply.config_synced;
-          return done ? s : undefined;
-        },
-        timeoutMs,
-      );
+    async waitApplied(revision, timeoutMs = 5000) {
+      let last: Status | undefined;
+      try {
+        return await waitFor(
+          `apply of revision ${revision}`,
+          async () => {
+            last = await sluice.status();
+            const { apply } = last;
+            const done =
+              apply.revision >= Number(revision) && !apply.pending && apply.config_synced;
+            return done ? last : undefined;
+          },
+          timeoutMs,
+        );
+      } catch (error) {
+        // What sluice was doing, so a failure in CI can be understood from its output alone.
+        const tail = readLog().split("\n").slice(-15).join("\n");
+        throw new Error(
+          `${(error as Error).message}\nstatus: ${JSON.stringify({ etcd: last?.etcd, apply: last?.apply })}\nlog:\n${tail}`,
+        );
+      }
     },
     log: readLog,
     async restart() {
