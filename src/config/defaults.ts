@@ -124,6 +124,8 @@ export const HAPROXY_FIELDS = {
   cookie_key: {
     kind: "string",
     default: "sluice",
+    pattern: /^[A-Za-z0-9._-]{1,64}$/,
+    rule: "1-64 of [A-Za-z0-9._-]",
     description: "secret of the dynamic persistence cookies",
   },
 } as const satisfies SectionFields;
@@ -180,7 +182,7 @@ export const ADMIN_FIELDS = {
     description: 'unix socket of the admin API; "" disables it',
   },
   token_file: {
-    kind: "string",
+    kind: "path",
     default: "",
     description: "bearer token for mutating calls; required when listen is not loopback",
   },

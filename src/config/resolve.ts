@@ -11,6 +11,7 @@ import {
   TOP_FIELDS,
 } from "./defaults.ts";
 import { FieldReader, type ResolveContext, sectionReader, type Table } from "./field-reader.ts";
+import { hasValidPort, looksLikeHostPort } from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
 import type {
@@ -23,7 +24,7 @@ import type {
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 const NAME_RULE = "1-64 of [A-Za-z0-9._-], not starting with - or .";
-const HOST_PORT_PATTERN = /^[A-Za-z0-9.*:[\]-]+:\d{1,5}$/;
+const PORT_RULE = "the port must be from 1 to 65535";
 
 /** Resolves a parsed sluice.toml (`root`) read from `file` with source `text`. Pure. */
 export function resolveConfig(root: Table, file: string, text: string): SluiceConfig {
@@ -52,7 +53,8 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     ["bind", bind],
     ["stats_bind", statsBind],
   ] as const) {
-    haproxyFields.check(key, HOST_PORT_PATTERN.test(value), `must be "host:port", got "${value}"`);
+    haproxyFields.check(key, looksLikeHostPort(value), `must be "host:port", got "${value}"`);
+    haproxyFields.check(key, hasValidPort(value), `${PORT_RULE}, got "${value}"`);
   }
   const defaultService = haproxyFields.string("default_service");
   haproxyFields.check(
@@ -75,11 +77,6 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     spareSlots: haproxyFields.integer("spare_slots"),
     cookieKey: haproxyFields.string("cookie_key"),
   };
-  haproxyFields.check(
-    "cookie_key",
-    /^[A-Za-z0-9._-]{1,64}$/.test(haproxy.cookieKey),
-    "must be 1-64 of [A-Za-z0-9._-]",
-  );
   haproxyFields.rejectUnknown();
   return haproxy;
 }
@@ -107,16 +104,20 @@ function resolveAdmin(context: ResolveContext, runtimeDir: string): AdminConfig 
   const adminFields = sectionReader(context, "admin", ADMIN_FIELDS);
   const listen = adminFields.string("listen");
   const socket = adminFields.path("socket", { runtime_dir: runtimeDir });
-  const tokenFile = adminFields.string("token_file");
   const admin: AdminConfig = {
     listen,
     socket,
-    tokenFile: tokenFile ? resolve(context.baseDir, tokenFile) : "",
+    tokenFile: adminFields.optionalPath("token_file") ?? "",
   };
   adminFields.check(
     "listen",
-    listen === "" || /^.+:\d{1,5}$/.test(listen),
+    listen === "" || looksLikeHostPort(listen),
     `must be "host:port" or "", got "${listen}"`,
+  );
+  adminFields.check(
+    "listen",
+    listen === "" || hasValidPort(listen),
+    `${PORT_RULE}, got "${listen}"`,
   );
   adminFields.check(
     "token_file",
