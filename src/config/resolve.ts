@@ -75,6 +75,9 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     checkTimeoutMs: haproxyFields.duration("check_timeout"),
     maxOldWorkers: haproxyFields.integer("max_old_workers"),
     spareSlots: haproxyFields.integer("spare_slots"),
+    renderTimeoutMs: haproxyFields.duration("render_timeout"),
+    renderMemoryLimit: haproxyFields.integer("render_memory_limit"),
+    templateSizeLimit: haproxyFields.integer("template_size_limit"),
     cookieKey: haproxyFields.string("cookie_key"),
   };
   haproxyFields.rejectUnknown();

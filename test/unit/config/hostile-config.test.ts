@@ -2,9 +2,9 @@
 // would break a haproxy.cfg line are refused by config resolution, naming file, line and field.
 
 import { describe, expect, test } from "bun:test";
-import { listFields } from "../../../src/config/defaults.ts";
 import { fieldName } from "../../../src/config/field-spec.ts";
 import { parseConfigText } from "../../../src/config/load.ts";
+import { listFields } from "../../../src/config/settings.ts";
 import { MAX_TIMER_MS } from "../../../src/duration.ts";
 import { ConfigError } from "../../../src/errors.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
