@@ -169,6 +169,11 @@ export class FieldReader<Fields extends SectionFields> {
     return this.absolute(key, value);
   }
 
+  /** Like `path`, but a written `""` stays `""`: the field's feature is off (`admin.socket`). */
+  pathOrOff(key: KeysOfKind<Fields, "path">, placeholders: Record<string, string> = {}): string {
+    return this.table[key] === "" ? (this.take(key) as string) : this.path(key, placeholders);
+  }
+
   /** An absolute path, or undefined when the field is absent or `""`. */
   optionalPath(key: KeysOfKind<Fields, "path">): string | undefined {
     const value = this.text(key, "");

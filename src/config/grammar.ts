@@ -34,3 +34,13 @@ export function hasValidPort(text: string): boolean {
   const port = Number(HOST_PORT_PATTERN.exec(text)?.[1]);
   return Number.isInteger(port) && port >= 1 && port <= 65_535;
 }
+
+/** The longest unix socket path Linux takes (`sun_path` is 108 bytes with its NUL). */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** Why `path` cannot be a unix socket's address (too long to bind), or undefined. */
+export function socketPathProblem(path: string): string | undefined {
+  const bytes = Buffer.byteLength(path);
+  if (bytes <= MAX_SOCKET_PATH_BYTES) return undefined;
+  return `${path} is ${bytes} bytes, longer than a unix socket path may be (${MAX_SOCKET_PATH_BYTES})`;
+}

@@ -2,6 +2,7 @@
 
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { runtimePaths } from "../haproxy/paths.ts";
 import {
   ADMIN_FIELDS,
   APPLY_FIELDS,
@@ -11,7 +12,7 @@ import {
   TOP_FIELDS,
 } from "./defaults.ts";
 import { FieldReader, type ResolveContext, sectionReader, type Table } from "./field-reader.ts";
-import { hasValidPort, looksLikeHostPort } from "./grammar.ts";
+import { hasValidPort, looksLikeHostPort, socketPathProblem } from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
 import type {
@@ -80,6 +81,10 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     templateSizeLimit: haproxyFields.integer("template_size_limit"),
     cookieKey: haproxyFields.string("cookie_key"),
   };
+  // HAProxy's sockets live in runtime_dir; `haproxy -c` binds none, so check their length here.
+  const masterSocket = runtimePaths(haproxy.runtimeDir).masterSocket;
+  const socketProblem = socketPathProblem(masterSocket);
+  haproxyFields.check("runtime_dir", socketProblem === undefined, `${socketProblem}`);
   haproxyFields.rejectUnknown();
   return haproxy;
 }
@@ -106,7 +111,7 @@ function resolveApply(context: ResolveContext): ApplyConfig {
 function resolveAdmin(context: ResolveContext, runtimeDir: string): AdminConfig {
   const adminFields = sectionReader(context, "admin", ADMIN_FIELDS);
   const listen = adminFields.string("listen");
-  const socket = adminFields.path("socket", { runtime_dir: runtimeDir });
+  const socket = adminFields.pathOrOff("socket", { runtime_dir: runtimeDir });
   const admin: AdminConfig = {
     listen,
     socket,
@@ -122,6 +127,8 @@ function resolveAdmin(context: ResolveContext, runtimeDir: string): AdminConfig 
     listen === "" || hasValidPort(listen),
     `${PORT_RULE}, got "${listen}"`,
   );
+  const socketProblem = socket === "" ? undefined : socketPathProblem(socket);
+  adminFields.check("socket", socketProblem === undefined, `${socketProblem}`);
   adminFields.check(
     "token_file",
     listen === "" || admin.tokenFile !== "" || isLoopbackListen(listen),

@@ -154,3 +154,22 @@ describe("strings that could break a haproxy.cfg line", () => {
     );
   });
 });
+
+describe("unix socket paths", () => {
+  test('admin.socket = "" disables the socket instead of naming the config directory', () => {
+    expect(parseConfigText('[admin]\nsocket = ""\n', FILE).admin.socket).toBe("");
+  });
+
+  test("an admin socket path too long to bind is refused, naming the field", () => {
+    const long = `/run/${"s".repeat(110)}.sock`;
+    expect(errorFor(`[admin]\nsocket = "${long}"\n`)).toStartWith(
+      `${FILE}:2: admin.socket: ${long} is 120 bytes, longer than a unix socket path may be (107)`,
+    );
+  });
+
+  test("a runtime_dir whose sockets are too long to bind is refused, naming the field", () => {
+    const message = errorFor(`[haproxy]\nruntime_dir = "/run/${"d".repeat(90)}"\n`);
+    expect(message).toStartWith(`${FILE}:2: haproxy.runtime_dir: `);
+    expect(message).toContain("haproxy-master.sock is 115 bytes");
+  });
+});
