@@ -128,12 +128,14 @@ export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Re
 
   return {
     render(source, name, model, settings, layout) {
+      if (source.length > limits.templateSize) {
+        throw new RenderError(
+          `${name}: template is longer than haproxy.template_size_limit (${limits.templateSize}): ${source.length} characters`,
+        );
+      }
       let templates = parsed.get(source);
       try {
         if (!templates) {
-          if (source.length > limits.templateSize) {
-            throw new Error(`${LIMIT_MESSAGES[2]![0]}: ${source.length} characters`);
-          }
           templates = engine.parse(expandFilteredFor(source));
           parsed.clear();
           parsed.set(source, templates);

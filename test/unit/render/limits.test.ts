@@ -56,7 +56,7 @@ describe("render limits", () => {
     const limits = { ...DEFAULT_RENDER_LIMITS, templateSize: 1000 };
     const { error } = failedRender("x".repeat(1001), limits);
     expect(error.message).toBe(
-      `${NAME}: template is longer than haproxy.template_size_limit (1000)`,
+      `${NAME}: template is longer than haproxy.template_size_limit (1000): 1001 characters`,
     );
   });
 
