@@ -12,6 +12,7 @@ import { startBackend, type TestBackend } from "../test/helpers/backend.ts";
 import { startEtcd } from "../test/helpers/etcd.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
+import { measureRender } from "./render-figure.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const CHURN_SECONDS = Number(process.env.BENCH_CHURN_SECONDS ?? 60);
@@ -244,6 +245,17 @@ async function forcedReloads(sluice: TestSluice, keepAlive: boolean) {
 }
 
 const startedAt = new Date();
+// 0. Rendering, in process: how long an apply of a 10,000-server service blocks the event loop.
+{
+  const times = measureRender(10_000, SAMPLES);
+  const [p50, p99] = [percentile(times, 50), percentile(times, 99)];
+  report(
+    "render of 10,000 servers p50 / p99",
+    `${ms(p50)} / ${ms(p99)}`,
+    "p99 ≤ 500 ms",
+    p99 <= 500,
+  );
+}
 try {
   // 1. Membership churn with the runtime API (master-worker), and the confd-like baseline.
   await registerWeb(10);

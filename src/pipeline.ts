@@ -136,7 +136,11 @@ export type RenderPipeline = {
 
 export function createRenderPipeline(config: SluiceConfig): RenderPipeline {
   const haproxy = requireHaproxy(config);
-  const renderer = createRenderer();
+  const renderer = createRenderer({
+    timeoutMs: haproxy.renderTimeoutMs,
+    memory: haproxy.renderMemoryLimit,
+    templateSize: haproxy.templateSizeLimit,
+  });
   const slots = layoutOptions(config);
   const template = () => loadTemplate(haproxy);
   const settings = (model: Model, name: string) => renderSettings(haproxy, model, name);

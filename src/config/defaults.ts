@@ -1,6 +1,6 @@
 // Every sluice.toml field in one table: its default as written in TOML, what it does, its bounds.
 
-import type { FieldSpec, SectionFields } from "./field-spec.ts";
+import type { SectionFields } from "./field-spec.ts";
 
 /** Top-level fields (before any `[section]`). */
 export const TOP_FIELDS = {
@@ -121,9 +121,31 @@ export const HAPROXY_FIELDS = {
     maximum: 100_000,
     description: "free server slots per backend, at least",
   },
+  render_timeout: {
+    kind: "duration",
+    default: "2s",
+    minimumMs: 1,
+    description: "a render of the template that runs longer fails (the last good config stays)",
+  },
+  render_memory_limit: {
+    kind: "integer",
+    default: 10_000_000,
+    minimum: 1000,
+    maximum: 1_000_000_000,
+    description: "characters and array elements one render may build (ranges, filters)",
+  },
+  template_size_limit: {
+    kind: "integer",
+    default: 1_000_000,
+    minimum: 1000,
+    maximum: 100_000_000,
+    description: "longest template, in characters",
+  },
   cookie_key: {
     kind: "string",
     default: "sluice",
+    pattern: /^[A-Za-z0-9._-]{1,64}$/,
+    rule: "1-64 of [A-Za-z0-9._-]",
     description: "secret of the dynamic persistence cookies",
   },
 } as const satisfies SectionFields;
@@ -180,7 +202,7 @@ export const ADMIN_FIELDS = {
     description: 'unix socket of the admin API; "" disables it',
   },
   token_file: {
-    kind: "string",
+    kind: "path",
     default: "",
     description: "bearer token for mutating calls; required when listen is not loopback",
   },
@@ -223,17 +245,3 @@ export const FIELDS = {
 } as const satisfies Record<string, SectionFields>;
 
 export type SectionName = keyof typeof FIELDS;
-
-/** One row of the table: a field with the section it belongs to. */
-export type FieldRow = { section: SectionName; key: string; spec: FieldSpec };
-
-/** Every field, section by section, in the order of the table. */
-export function listFields(): FieldRow[] {
-  return Object.entries(FIELDS).flatMap(([section, fields]) =>
-    Object.entries(fields as SectionFields).map(([key, spec]) => ({
-      section: section as SectionName,
-      key,
-      spec,
-    })),
-  );
-}

@@ -1,9 +1,10 @@
 // Reads one sluice.toml table against its fields in defaults.ts; errors name file:line and field.
 
 import { isAbsolute, normalize, resolve } from "node:path";
-import { parseDuration } from "../duration.ts";
+import { MAX_TIMER_MS, parseDuration } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
 import { expandPlaceholders, type FieldSpec, fieldName, type SectionFields } from "./field-spec.ts";
+import { controlCharacterProblem, pathProblem } from "./grammar.ts";
 import type { Locate } from "./locate.ts";
 
 /** A parsed TOML table. */
@@ -59,16 +60,28 @@ export class FieldReader<Fields extends SectionFields> {
     return spec as SpecOfKind<Kind>;
   }
 
+  /** The string at `key`, or `fallback`; no config string may hold a control character. */
   private text(key: string, fallback: string): string {
     const value = this.take(key);
     if (value === undefined) return fallback;
     if (typeof value !== "string") this.fail(key, `must be a string, got ${describeValue(value)}`);
+    this.refuse(key, controlCharacterProblem(value));
     return value;
   }
 
-  /** A string field; `""` when it is absent and has no default. */
+  private refuse(key: string, problem: string | undefined): void {
+    if (problem !== undefined) this.fail(key, problem);
+  }
+
+  /** A string field; `""` when it is absent and has no default. A field with a `pattern` is
+   * checked against it first, so its message says what the value must be. */
   string(key: KeysOfKind<Fields, "string">): string {
-    return this.text(key, this.spec(key, "string").default ?? "");
+    const { default: fallback = "", pattern, rule } = this.spec(key, "string");
+    const written = this.table[key];
+    if (pattern && typeof written === "string" && !pattern.test(written)) {
+      this.fail(key, `must be ${rule ?? pattern.source}`);
+    }
+    return this.text(key, fallback);
   }
 
   /** A string field that is unset when absent or `""`. */
@@ -95,6 +108,7 @@ export class FieldReader<Fields extends SectionFields> {
     if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
       this.fail(key, `must be an array of strings, got ${describeValue(value)}`);
     }
+    for (const item of value as string[]) this.refuse(key, controlCharacterProblem(item));
     return value as string[];
   }
 
@@ -136,6 +150,12 @@ export class FieldReader<Fields extends SectionFields> {
       this.fail(key, `must be a duration such as "250ms" or "2s", got "${text}"`);
     }
     if (milliseconds < minimumMs) this.fail(key, `must be at least ${minimumMs}ms, got "${text}"`);
+    if (milliseconds > MAX_TIMER_MS) {
+      this.fail(
+        key,
+        `must be at most ${MAX_TIMER_MS}ms (about 24 days, the longest a timer holds), got "${text}"`,
+      );
+    }
     return milliseconds;
   }
 
@@ -146,16 +166,23 @@ export class FieldReader<Fields extends SectionFields> {
       key,
       fallback === undefined ? "" : normalize(expandPlaceholders(fallback, placeholders)),
     );
-    return this.absolute(value);
+    return this.absolute(key, value);
+  }
+
+  /** Like `path`, but a written `""` stays `""`: the field's feature is off (`admin.socket`). */
+  pathOrOff(key: KeysOfKind<Fields, "path">, placeholders: Record<string, string> = {}): string {
+    return this.table[key] === "" ? (this.take(key) as string) : this.path(key, placeholders);
   }
 
   /** An absolute path, or undefined when the field is absent or `""`. */
   optionalPath(key: KeysOfKind<Fields, "path">): string | undefined {
     const value = this.text(key, "");
-    return value === "" ? undefined : this.absolute(value);
+    return value === "" ? undefined : this.absolute(key, value);
   }
 
-  private absolute(path: string): string {
+  /** `path` made absolute; refused when it could break the haproxy.cfg line it is written on. */
+  private absolute(key: string, path: string): string {
+    this.refuse(key, pathProblem(path));
     return isAbsolute(path) ? path : resolve(this.place.baseDir, path);
   }
 

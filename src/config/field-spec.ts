@@ -12,13 +12,18 @@ export type StringField = FieldBase & {
   default?: string;
   /** The values allowed, when the set is closed. */
   choices?: readonly string[];
+  /** The whole value must match this (anchored) pattern; checked before anything else. */
+  pattern?: RegExp;
+  /** The pattern in words, for the message: `must be <rule>`. */
+  rule?: string;
 };
 /** A file or directory; relative paths resolve against the config file's directory. A default
  * may name another field's value as `<field>` (e.g. `"<state_dir>/haproxy.cfg"`). */
 export type PathField = FieldBase & { kind: "path"; default?: string };
 /** An array of strings. */
 export type StringsField = FieldBase & { kind: "strings"; default: readonly string[] };
-/** A duration string such as `"250ms"` or `"2s"`, never shorter than `minimumMs`. */
+/** A duration string such as `"250ms"` or `"2s"`, never shorter than `minimumMs` and never
+ * longer than a timer holds (`MAX_TIMER_MS`). */
 export type DurationField = FieldBase & { kind: "duration"; default: string; minimumMs: number };
 /** An integer from `minimum` to `maximum`. */
 export type IntegerField = FieldBase & {

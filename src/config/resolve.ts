@@ -2,6 +2,7 @@
 
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { runtimePaths } from "../haproxy/paths.ts";
 import {
   ADMIN_FIELDS,
   APPLY_FIELDS,
@@ -11,6 +12,7 @@ import {
   TOP_FIELDS,
 } from "./defaults.ts";
 import { FieldReader, type ResolveContext, sectionReader, type Table } from "./field-reader.ts";
+import { hasValidPort, looksLikeHostPort, socketPathProblem } from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
 import type {
@@ -23,7 +25,7 @@ import type {
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 const NAME_RULE = "1-64 of [A-Za-z0-9._-], not starting with - or .";
-const HOST_PORT_PATTERN = /^[A-Za-z0-9.*:[\]-]+:\d{1,5}$/;
+const PORT_RULE = "the port must be from 1 to 65535";
 
 /** Resolves a parsed sluice.toml (`root`) read from `file` with source `text`. Pure. */
 export function resolveConfig(root: Table, file: string, text: string): SluiceConfig {
@@ -52,7 +54,8 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     ["bind", bind],
     ["stats_bind", statsBind],
   ] as const) {
-    haproxyFields.check(key, HOST_PORT_PATTERN.test(value), `must be "host:port", got "${value}"`);
+    haproxyFields.check(key, looksLikeHostPort(value), `must be "host:port", got "${value}"`);
+    haproxyFields.check(key, hasValidPort(value), `${PORT_RULE}, got "${value}"`);
   }
   const defaultService = haproxyFields.string("default_service");
   haproxyFields.check(
@@ -73,13 +76,15 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     checkTimeoutMs: haproxyFields.duration("check_timeout"),
     maxOldWorkers: haproxyFields.integer("max_old_workers"),
     spareSlots: haproxyFields.integer("spare_slots"),
+    renderTimeoutMs: haproxyFields.duration("render_timeout"),
+    renderMemoryLimit: haproxyFields.integer("render_memory_limit"),
+    templateSizeLimit: haproxyFields.integer("template_size_limit"),
     cookieKey: haproxyFields.string("cookie_key"),
   };
-  haproxyFields.check(
-    "cookie_key",
-    /^[A-Za-z0-9._-]{1,64}$/.test(haproxy.cookieKey),
-    "must be 1-64 of [A-Za-z0-9._-]",
-  );
+  // HAProxy's sockets live in runtime_dir; `haproxy -c` binds none, so check their length here.
+  const masterSocket = runtimePaths(haproxy.runtimeDir).masterSocket;
+  const socketProblem = socketPathProblem(masterSocket);
+  haproxyFields.check("runtime_dir", socketProblem === undefined, `${socketProblem}`);
   haproxyFields.rejectUnknown();
   return haproxy;
 }
@@ -106,18 +111,24 @@ function resolveApply(context: ResolveContext): ApplyConfig {
 function resolveAdmin(context: ResolveContext, runtimeDir: string): AdminConfig {
   const adminFields = sectionReader(context, "admin", ADMIN_FIELDS);
   const listen = adminFields.string("listen");
-  const socket = adminFields.path("socket", { runtime_dir: runtimeDir });
-  const tokenFile = adminFields.string("token_file");
+  const socket = adminFields.pathOrOff("socket", { runtime_dir: runtimeDir });
   const admin: AdminConfig = {
     listen,
     socket,
-    tokenFile: tokenFile ? resolve(context.baseDir, tokenFile) : "",
+    tokenFile: adminFields.optionalPath("token_file") ?? "",
   };
   adminFields.check(
     "listen",
-    listen === "" || /^.+:\d{1,5}$/.test(listen),
+    listen === "" || looksLikeHostPort(listen),
     `must be "host:port" or "", got "${listen}"`,
   );
+  adminFields.check(
+    "listen",
+    listen === "" || hasValidPort(listen),
+    `${PORT_RULE}, got "${listen}"`,
+  );
+  const socketProblem = socket === "" ? undefined : socketPathProblem(socket);
+  adminFields.check("socket", socketProblem === undefined, `${socketProblem}`);
   adminFields.check(
     "token_file",
     listen === "" || admin.tokenFile !== "" || isLoopbackListen(listen),

@@ -62,6 +62,14 @@ export type HaproxyConfig = {
   /** Free server slots each backend gets at least, so new servers need no reload; 25 % of the
    * servers are added on top. Default `8`. */
   spareSlots: number;
+  /** A render of the template that runs longer than this fails with a render error and the last
+   * good config keeps serving, ms. Default `"2s"`. */
+  renderTimeoutMs: number;
+  /** Most one render may build, counted as liquidjs counts: characters of strings and elements of
+   * arrays made by ranges and filters; a render that needs more fails. Default `10000000`. */
+  renderMemoryLimit: number;
+  /** Longest template, in characters; a longer one fails to parse. Default `1000000`. */
+  templateSizeLimit: number;
   /** Secret for dynamic persistence cookies (stable across reloads). Default `"sluice"`. */
   cookieKey: string;
 };

@@ -1,8 +1,14 @@
 // Which sluice.toml fields a file sets and which it leaves at their defaults (for `lbctl check`).
 
-import { FIELDS, listFields, type SectionName } from "./defaults.ts";
+import { FIELDS, type SectionName } from "./defaults.ts";
 import type { Table } from "./field-reader.ts";
-import { expandPlaceholders, fieldName, type SectionFields, type TomlValue } from "./field-spec.ts";
+import {
+  expandPlaceholders,
+  type FieldSpec,
+  fieldName,
+  type SectionFields,
+  type TomlValue,
+} from "./field-spec.ts";
 
 /** One field's effective value: as written in the file, or its default. */
 export type Setting = {
@@ -42,4 +48,18 @@ export function listSettings(root: Table): Setting[] {
     }
   }
   return settings;
+}
+
+/** One row of the table: a field with the section it belongs to. */
+export type FieldRow = { section: SectionName; key: string; spec: FieldSpec };
+
+/** Every field, section by section, in the order of the table. */
+export function listFields(): FieldRow[] {
+  return Object.entries(FIELDS).flatMap(([section, fields]) =>
+    Object.entries(fields as SectionFields).map(([key, spec]) => ({
+      section: section as SectionName,
+      key,
+      spec,
+    })),
+  );
 }

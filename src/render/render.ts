@@ -1,6 +1,8 @@
 // Renders haproxy.cfg from a Liquid template; the only module that imports liquidjs.
 
 import { Liquid, type Template } from "liquidjs";
+import { HAPROXY_FIELDS } from "../config/defaults.ts";
+import { parseDuration } from "../duration.ts";
 import { RenderError } from "../errors.ts";
 import { freshLayout, type Layout, type LayoutOptions, laidOutServices } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
@@ -8,6 +10,24 @@ import { createLookups, type Lookups, type TemplateEntry } from "./lookups.ts";
 
 /** Spares used when no layout is given (offline rendering). */
 export const DEFAULT_LAYOUT: LayoutOptions = { minSpares: 8, spareRatio: 0.25, maxSpares: 1024 };
+
+/** The bounds of one render, so a looping or huge template cannot stall the daemon. */
+export type RenderLimits = {
+  /** Longest a render may run, ms (`haproxy.render_timeout`). */
+  timeoutMs: number;
+  /** Most a render may allocate, in liquidjs's units: characters of strings and elements of
+   * arrays that ranges and filters build (`haproxy.render_memory_limit`). */
+  memory: number;
+  /** Longest template, in characters (`haproxy.template_size_limit`). */
+  templateSize: number;
+};
+
+/** The limits of the defaults table, for renderers made without a config (tests, offline). */
+export const DEFAULT_RENDER_LIMITS: RenderLimits = {
+  timeoutMs: parseDuration(HAPROXY_FIELDS.render_timeout.default)!,
+  memory: HAPROXY_FIELDS.render_memory_limit.default,
+  templateSize: HAPROXY_FIELDS.template_size_limit.default,
+};
 
 /** What a template sees besides `services` and the lookups. */
 export type RenderSettings = {
@@ -60,9 +80,42 @@ export function expandFilteredFor(source: string): string {
   );
 }
 
-/** A renderer with a parse cache keyed by template source. */
-export function createRenderer(): Renderer {
-  const engine = new Liquid({ strictFilters: true, ownPropertyOnly: true, cache: false });
+/** The liquidjs message of each limit (its `Limiter` names the resource), and the field that
+ * sets it: liquidjs gives its limit errors no class of their own. */
+const LIMIT_MESSAGES: [string, (limits: RenderLimits) => string][] = [
+  [
+    "template render limit exceeded",
+    (limits) => `render took longer than haproxy.render_timeout (${limits.timeoutMs}ms)`,
+  ],
+  [
+    "memory alloc limit exceeded",
+    (limits) => `render needed more than haproxy.render_memory_limit (${limits.memory})`,
+  ],
+  [
+    "parse length limit exceeded",
+    (limits) => `template is longer than haproxy.template_size_limit (${limits.templateSize})`,
+  ],
+];
+
+/** One line for a render failure: a limit by the field that sets it, else liquidjs's message. */
+function describeRenderFailure(error: unknown, limits: RenderLimits): string {
+  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+  const limit = LIMIT_MESSAGES.find(([text]) => message.includes(text));
+  return limit ? limit[1](limits) : message;
+}
+
+/** A renderer with a parse cache keyed by template source; every render is bounded by `limits`. */
+export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Renderer {
+  const engine = new Liquid({
+    strictFilters: true,
+    ownPropertyOnly: true,
+    cache: false,
+    renderLimit: limits.timeoutMs,
+    memoryLimit: limits.memory,
+    // The rewrite of filtered `for` tags lengthens a template a little; the size users set is
+    // checked on the source as written, below.
+    parseLimit: limits.templateSize * 2,
+  });
   // Filters run synchronously inside renderSync, so one current set of lookups is enough.
   let lookups: Lookups = createLookups([]);
   engine.registerFilter("getv", (key: string, fallback?: string) => lookups.getv(key, fallback));
@@ -75,6 +128,11 @@ export function createRenderer(): Renderer {
 
   return {
     render(source, name, model, settings, layout) {
+      if (source.length > limits.templateSize) {
+        throw new RenderError(
+          `${name}: template is longer than haproxy.template_size_limit (${limits.templateSize}): ${source.length} characters`,
+        );
+      }
       let templates = parsed.get(source);
       try {
         if (!templates) {
@@ -91,8 +149,7 @@ export function createRenderer(): Renderer {
           default_service: settings.defaultService,
         }) as string;
       } catch (error) {
-        const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        throw new RenderError(`${name}: ${message}`, { cause: error });
+        throw new RenderError(`${name}: ${describeRenderFailure(error, limits)}`, { cause: error });
       } finally {
         lookups = createLookups([]);
       }

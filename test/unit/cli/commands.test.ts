@@ -120,7 +120,7 @@ describe("runCommand", () => {
       expect(result.out).toBe(
         [
           `ok: ${file}, the default template, haproxy -c`,
-          "defaults: 31 of 35 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
+          "defaults: 34 of 38 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
           "",
         ].join("\n"),
       );

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FIELDS, listFields } from "../../../src/config/defaults.ts";
+import { FIELDS } from "../../../src/config/defaults.ts";
 import { expandPlaceholders, type FieldSpec, formatToml } from "../../../src/config/field-spec.ts";
 import { parseConfigText } from "../../../src/config/load.ts";
+import { listFields } from "../../../src/config/settings.ts";
 
 const ROOT = join(import.meta.dir, "../../..");
 

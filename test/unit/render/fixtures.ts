@@ -21,6 +21,9 @@ export const FIXED_HAPROXY: HaproxyConfig = {
   checkTimeoutMs: 30_000,
   maxOldWorkers: 3,
   spareSlots: 8,
+  renderTimeoutMs: 2000,
+  renderMemoryLimit: 10_000_000,
+  templateSizeLimit: 1_000_000,
   cookieKey: "sluice",
 };
 
