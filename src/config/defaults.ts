@@ -8,6 +8,7 @@ export const TOP_FIELDS = {
     kind: "path",
     default: "/var/lib/sluice",
     description: "rendered config, last good copy and snapshot",
+    rendered: true,
   },
 } as const satisfies SectionFields;
 
@@ -72,11 +73,13 @@ export const HAPROXY_FIELDS = {
     kind: "path",
     default: "<state_dir>/haproxy.cfg",
     description: "rendered configuration",
+    rendered: true,
   },
   runtime_dir: {
     kind: "path",
     default: "/run/sluice",
     description: "HAProxy's sockets and pid file",
+    rendered: true,
   },
   reload: {
     kind: "choice",

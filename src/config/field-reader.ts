@@ -180,10 +180,12 @@ export class FieldReader<Fields extends SectionFields> {
     return value === "" ? undefined : this.absolute(key, value);
   }
 
-  /** `path` made absolute; refused when it could break the haproxy.cfg line it is written on. */
+  /** `path` made absolute; a path the template writes into haproxy.cfg is refused when it (as
+   * resolved) could break the line it is written on. */
   private absolute(key: string, path: string): string {
-    this.refuse(key, pathProblem(path));
-    return isAbsolute(path) ? path : resolve(this.place.baseDir, path);
+    const absolute = isAbsolute(path) ? path : resolve(this.place.baseDir, path);
+    if (this.spec(key, "path").rendered) this.refuse(key, pathProblem(absolute));
+    return absolute;
   }
 
   /** Throws on any key that no reader asked for: a typo must not pass silently. */

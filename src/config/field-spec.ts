@@ -19,7 +19,13 @@ export type StringField = FieldBase & {
 };
 /** A file or directory; relative paths resolve against the config file's directory. A default
  * may name another field's value as `<field>` (e.g. `"<state_dir>/haproxy.cfg"`). */
-export type PathField = FieldBase & { kind: "path"; default?: string };
+export type PathField = FieldBase & {
+  kind: "path";
+  default?: string;
+  /** Whether the template writes it (or a file beside it) into haproxy.cfg unquoted: then it may
+   * not hold whitespace, quotes, "\\" or "#". Other paths may. */
+  rendered?: boolean;
+};
 /** An array of strings. */
 export type StringsField = FieldBase & { kind: "strings"; default: readonly string[] };
 /** A duration string such as `"250ms"` or `"2s"`, never shorter than `minimumMs` and never
