@@ -22,6 +22,7 @@ import { DiscoveryError, describeError } from "../errors.ts";
 import { bytesToText } from "../model/raw-text.ts";
 import type { KeyValue } from "../model/types.ts";
 import type { EtcdConnection, WatchMessage, WatchStream } from "./connection.ts";
+import { prefixEnd } from "./key-range.ts";
 import type { MirrorEvent } from "./mirror.ts";
 import { allowIpEndpoints } from "./tls-ip-endpoints.ts";
 
@@ -149,18 +150,6 @@ function rawWatchStream(stream: { write(request: object): void; cancel(): void }
     requestProgress: () => stream.write({ progress_request: {} }),
     cancel: () => stream.cancel(),
   };
-}
-
-/** The end of the key range holding every key that starts with `prefix`. */
-function prefixEnd(prefix: string): Buffer {
-  const end = Buffer.from(prefix);
-  for (let index = end.length - 1; index >= 0; index--) {
-    if (end[index]! < 0xff) {
-      end[index]!++;
-      return end.subarray(0, index + 1);
-    }
-  }
-  return Buffer.from([0]);
 }
 
 /** One etcd watch response in sluice's terms. */
