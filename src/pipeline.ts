@@ -55,12 +55,15 @@ export function renderSettings(
       cookie_key: haproxy.cookieKey,
       server_state_file: serverStateFile(haproxy),
     },
-    defaultService: haproxy.defaultService || model.services[0]?.name || "",
+    // The model chose it (configured, else registered first); a model built elsewhere: the first.
+    defaultService:
+      haproxy.defaultService || (model.defaultService ?? model.services[0]?.name) || "",
   };
 }
 
 /** How sluice.toml shapes the model: prefix, per-service overrides, and the default service,
- * which always exists (so `default_backend` never names a missing backend). */
+ * which always exists (so `default_backend` never names a missing backend); unset, the model
+ * keeps the service registered first. */
 export function modelOptions(
   config: SluiceConfig,
   revision: number,
@@ -72,6 +75,7 @@ export function modelOptions(
     revision,
     overrides: config.services,
     retain: defaultService ? [...retain, defaultService] : retain,
+    ...(defaultService ? { defaultService } : {}),
   };
 }
 

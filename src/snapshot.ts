@@ -13,7 +13,10 @@ export function snapshotPath(stateDir: string): string {
   return join(stateDir, "snapshot.json");
 }
 
-/** Reads the snapshot, or undefined when there is none or it is not one. */
+/**
+ * Reads the snapshot, or undefined when there is none or it is not one. Keys keep their bytes
+ * (JSON writes a byte that is not UTF-8 as a lone-surrogate escape) and creation revisions.
+ */
 export function readSnapshot(path: string): Snapshot | undefined {
   if (!existsSync(path)) return undefined;
   try {
@@ -21,8 +24,20 @@ export function readSnapshot(path: string): Snapshot | undefined {
     const valid =
       Number.isInteger(parsed.revision) &&
       Array.isArray(parsed.kvs) &&
-      parsed.kvs.every((kv) => typeof kv.key === "string" && typeof kv.value === "string");
-    return valid ? parsed : undefined;
+      parsed.kvs.every(
+        (kv) =>
+          typeof kv.key === "string" &&
+          typeof kv.value === "string" &&
+          (kv.createRevision === undefined || Number.isInteger(kv.createRevision)),
+      );
+    if (!valid) return undefined;
+    // Snapshots saved before creation revisions were kept: every key counts as created at 0.
+    const kvs = parsed.kvs.map(({ key, value, createRevision = 0 }) => ({
+      key,
+      value,
+      createRevision,
+    }));
+    return { ...parsed, kvs };
   } catch {
     return undefined;
   }

@@ -67,6 +67,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
     },
     services: served.services.length,
     backends: countServers(served),
+    default_service: (served.defaultService ?? served.services[0]?.name) || null,
     rejected: rejected.slice(0, REJECTED_LISTED).map(shownRejection),
     rejected_total: rejected.length,
     held: reconciler.holds(),

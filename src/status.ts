@@ -57,6 +57,9 @@ export type Status = {
   };
   services: number;
   backends: number;
+  /** Where unmatched Host headers go in the served config: `[haproxy] default_service`, else
+   * the service registered first; null without services. */
+  default_service: string | null;
   /** The first 100 rejected registrations, values cut to 256 characters; all at /v1/rejected. */
   rejected: Rejected[];
   /** How many registrations are rejected in all. */

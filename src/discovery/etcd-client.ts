@@ -13,12 +13,16 @@ import {
   EtcdAuthenticationFailedError,
   EtcdPermissionDeniedError,
   type IEvent,
+  type IKeyValue,
   type IOptions,
   type IWatchResponse,
 } from "etcd3";
 import type { EtcdConfig } from "../config/schema.ts";
 import { DiscoveryError, describeError } from "../errors.ts";
+import { bytesToText } from "../model/raw-text.ts";
+import type { KeyValue } from "../model/types.ts";
 import type { EtcdConnection, WatchMessage, WatchStream } from "./connection.ts";
+import { prefixEnd } from "./key-range.ts";
 import type { MirrorEvent } from "./mirror.ts";
 import { allowIpEndpoints } from "./tls-ip-endpoints.ts";
 
@@ -109,7 +113,7 @@ export function connectEtcd(config: EtcdConfig, endpoint: string): EtcdConnectio
       try {
         const response = await client.getAll().prefix(prefix).exec();
         return {
-          kvs: response.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() })),
+          kvs: response.kvs.map(toKeyValue),
           revision: Number(response.header.revision),
         };
       } catch (error) {
@@ -148,18 +152,6 @@ function rawWatchStream(stream: { write(request: object): void; cancel(): void }
   };
 }
 
-/** The end of the key range holding every key that starts with `prefix`. */
-function prefixEnd(prefix: string): Buffer {
-  const end = Buffer.from(prefix);
-  for (let index = end.length - 1; index >= 0; index--) {
-    if (end[index]! < 0xff) {
-      end[index]!++;
-      return end.subarray(0, index + 1);
-    }
-  }
-  return Buffer.from([0]);
-}
-
 /** One etcd watch response in sluice's terms. */
 export function toWatchMessage(response: IWatchResponse): WatchMessage {
   const compactRevision = Number(response.compact_revision);
@@ -173,13 +165,26 @@ export function toWatchMessage(response: IWatchResponse): WatchMessage {
   return { kind: "progress" };
 }
 
+/**
+ * One listed key in sluice's terms. Key and value are bytes: `toString()` would turn every
+ * invalid UTF-8 sequence into U+FFFD and make distinct keys one; bytesToText keeps them apart.
+ */
+export function toKeyValue(kv: IKeyValue): KeyValue {
+  return {
+    key: bytesToText(kv.key),
+    value: bytesToText(kv.value),
+    createRevision: Number(kv.create_revision),
+  };
+}
+
 function toEvent(event: IEvent): MirrorEvent {
   const deleted = event.type === "Delete";
   return {
     type: deleted ? "delete" : "put",
-    key: event.kv.key.toString(),
-    value: deleted ? "" : event.kv.value.toString(),
+    key: bytesToText(event.kv.key),
+    value: deleted ? "" : bytesToText(event.kv.value),
     modRevision: Number(event.kv.mod_revision),
+    createRevision: deleted ? 0 : Number(event.kv.create_revision),
   };
 }
 

@@ -1,5 +1,7 @@
 // Decodes one registration value (seed form, bare host:port, or JSON) into a server, or a reason.
 
+import { numericLookingName, unusableIPv4, unusableIPv6 } from "./host.ts";
+import { isInvalidUtf8 } from "./raw-text.ts";
 import type { Server } from "./types.ts";
 
 export type Decoded = { ok: true; server: Server } | { ok: false; reason: string };
@@ -23,12 +25,20 @@ export function deriveName(text: string): string {
   return cleaned === "" ? "server" : cleaned;
 }
 
-/** Shows untrusted text in a reason: quoted, escaped, on one line, and short. */
+/**
+ * Shows untrusted text in a reason: quoted, escaped, on one line, and short. Bytes that were not
+ * valid UTF-8 (see raw-text.ts) show as `\xNN`.
+ */
 export function quote(text: string, max = 64): string {
   const shown = text.length > max ? `${text.slice(0, max)}…` : text;
-  return JSON.stringify(shown).replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  return (
+    JSON.stringify(shown)
+      .replace(
+        /[\u007f-\u009f\u2028\u2029]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      )
+      // JSON writes a lone surrogate as \udcNN; an even run of backslashes before it is literal.
+      .replace(/(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])/g, "$1\\x$2")
   );
 }
 
@@ -68,11 +78,15 @@ export function parseAddress(text: string): Address | string {
   const v6 = match[1];
   if (v6 !== undefined) {
     if (!isIPv6(v6)) return `${quote(v6)} is not an IPv6 address`;
+    const problem = unusableIPv6(v6);
+    if (problem) return `host ${quote(v6)} ${problem}`;
     return { host: v6, port, address: `[${v6}]:${port}` };
   }
   const host = match[2]!;
-  if (!isIPv4(host) && !isDnsName(host))
-    return `host ${quote(host)} is not an IPv4 address or DNS name`;
+  const ipv4 = isIPv4(host);
+  if (!ipv4 && !isDnsName(host)) return `host ${quote(host)} is not an IPv4 address or DNS name`;
+  const problem = ipv4 ? unusableIPv4(host) : numericLookingName(host);
+  if (problem) return `host ${quote(host)} ${problem}`;
   return { host, port, address: `${host}:${port}` };
 }
 
@@ -151,6 +165,8 @@ export function decodeRegistration(key: string, instance: string, value: string)
   if (/[\u0000-\u001f\u007f\u0080-\u009f\u2028\u2029]/.test(value)) {
     return fail("value contains a control character or line break");
   }
+  // Bytes etcd holds that are not UTF-8 have no meaning sluice could serve.
+  if (isInvalidUtf8(value)) return fail(`value ${quote(value)} is not valid UTF-8`);
   const trimmed = value.trim();
   if (trimmed === "") return fail("value is empty");
   if (trimmed.startsWith("{")) return decodeJson(key, trimmed, deriveName(instance));

@@ -1,6 +1,7 @@
 // Rejected registrations kept small wherever they are shown or stored: a value cut short can be
 // of any size in etcd, and thousands of junk keys must not make status or the snapshot huge.
 
+import { showBytes } from "./raw-text.ts";
 import type { KeyValue, Rejected } from "./types.ts";
 
 /** Longest rejected value kept in status and in the snapshot, characters. */
@@ -16,9 +17,13 @@ export function cutValue(value: string, max = REJECTED_VALUE_SHOWN): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
 
-/** A rejection as status shows it: its value cut short. */
+/** A rejection as status shows it: its value cut short, bytes that are not UTF-8 as `\xNN`. */
 export function shownRejection(rejected: Rejected): Rejected {
-  return { ...rejected, value: cutValue(rejected.value) };
+  return {
+    ...rejected,
+    key: showBytes(rejected.key),
+    value: showBytes(cutValue(rejected.value)),
+  };
 }
 
 /** The key set to save: accepted registrations whole, rejected ones with their values cut. */

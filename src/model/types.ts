@@ -1,7 +1,16 @@
 // The model: what etcd says should be served, after validation.
 
-/** One raw key/value pair from the etcd prefix. */
-export type KeyValue = { key: string; value: string };
+/**
+ * One raw key/value pair from the etcd prefix. Bytes that are not valid UTF-8 are kept (see
+ * raw-text.ts), so distinct keys stay distinct.
+ */
+export type KeyValue = {
+  key: string;
+  value: string;
+  /** The etcd revision that created the key (its `create_revision`); absent counts as 0 (a
+   * snapshot saved before sluice kept it, or a key set written by hand). */
+  createRevision?: number;
+};
 
 /** A validated backend server. Every string here is safe to print into haproxy.cfg. */
 export type Server = {
@@ -37,4 +46,8 @@ export type Model = {
   revision: number;
   services: Service[];
   rejected: Rejected[];
+  /** Where unmatched Host headers go: `[haproxy] default_service`, else the service registered
+   * first (see service-names.ts); "" without services. Absent in a model not built by buildModel:
+   * the first service then. */
+  defaultService?: string;
 };

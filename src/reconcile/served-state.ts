@@ -40,7 +40,15 @@ export function createServedState(empty: Model, log: Logger): ServedState {
     fastPath,
     holds: () => holds,
     commit(prepared, text, next, templateKey) {
+      const defaultBefore = served.model.defaultService;
       served.model = prepared.model;
+      // Unmatched Host headers move with it: worth a line whenever it changes.
+      if (prepared.model.defaultService !== defaultBefore) {
+        log.info("default service", {
+          service: prepared.model.defaultService ?? "",
+          was: defaultBefore ?? "",
+        });
+      }
       served.layout = prepared.layout;
       if (text !== undefined) {
         served.text = text;

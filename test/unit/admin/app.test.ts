@@ -44,6 +44,7 @@ function healthyStatus(): Status {
     },
     services: 1,
     backends: 1,
+    default_service: "web",
     rejected: [{ key: "/apps/web/bad", value: "a 1.2.3.4:0", reason: "port 0 is outside 1-65535" }],
     rejected_total: 1,
     held: [

@@ -45,6 +45,7 @@ function status(etcd: Partial<Status["etcd"]>): Status {
     },
     services: 1,
     backends: 2,
+    default_service: "web",
     rejected: [{ key: "/apps/web/x\n", value: "", reason: "bad" }],
     rejected_total: 1,
     held: [],

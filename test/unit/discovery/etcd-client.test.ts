@@ -10,9 +10,11 @@ import {
   describeEtcdError,
   readEtcdSecrets,
   toDiscoveryError,
+  toKeyValue,
   toWatchMessage,
 } from "../../../src/discovery/etcd-client.ts";
 import { DiscoveryError, isRetryable } from "../../../src/errors.ts";
+import { isInvalidUtf8, showBytes } from "../../../src/model/raw-text.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-secrets-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -142,18 +144,19 @@ describe("toDiscoveryError", () => {
   });
 });
 
+type WatchResponse = Parameters<typeof toWatchMessage>[0];
+const base: WatchResponse = {
+  header: { cluster_id: "1", member_id: "1", revision: "9", raft_term: "1" },
+  watch_id: "0",
+  created: false,
+  canceled: false,
+  compact_revision: "0",
+  cancel_reason: "",
+  fragment: false,
+  events: [],
+};
+
 describe("toWatchMessage", () => {
-  type WatchResponse = Parameters<typeof toWatchMessage>[0];
-  const base: WatchResponse = {
-    header: { cluster_id: "1", member_id: "1", revision: "9", raft_term: "1" },
-    watch_id: "0",
-    created: false,
-    canceled: false,
-    compact_revision: "0",
-    cancel_reason: "",
-    fragment: false,
-    events: [],
-  };
   const kv = (key: string, value: string, revision: string) => ({
     key: Buffer.from(key),
     value: Buffer.from(value),
@@ -196,8 +199,8 @@ describe("toWatchMessage", () => {
       {
         kind: "events",
         events: [
-          { type: "put", key: "/apps/a", value: "1.1.1.1:80", modRevision: 8 },
-          { type: "delete", key: "/apps/b", value: "", modRevision: 9 },
+          { type: "put", key: "/apps/a", value: "1.1.1.1:80", modRevision: 8, createRevision: 8 },
+          { type: "delete", key: "/apps/b", value: "", modRevision: 9, createRevision: 0 },
         ],
       },
     ],
@@ -207,4 +210,58 @@ describe("toWatchMessage", () => {
       expect(toWatchMessage({ ...base, ...fields })).toEqual(expected as never);
     });
   }
+});
+
+describe("toKeyValue", () => {
+  const raw = (key: Buffer, value: Buffer, created: string) => ({
+    key,
+    value,
+    create_revision: created,
+    mod_revision: "40",
+    version: "2",
+    lease: "0",
+  });
+  const latin1 = (text: string) => Buffer.from(text, "latin1");
+
+  test("carries the creation revision", () => {
+    expect(toKeyValue(raw(Buffer.from("/apps/web/a"), Buffer.from("1.1.1.1:80"), "7"))).toEqual({
+      key: "/apps/web/a",
+      value: "1.1.1.1:80",
+      createRevision: 7,
+    });
+  });
+
+  test("keys that differ only in invalid UTF-8 bytes stay distinct, and are marked invalid", () => {
+    const value = Buffer.from("1.1.1.1:80");
+    const xff = toKeyValue(raw(latin1("/apps/web/x\xff"), value, "5"));
+    const xfe = toKeyValue(raw(latin1("/apps/web/x\xfe"), value, "6"));
+    expect(xff.key).not.toBe(xfe.key);
+    expect(isInvalidUtf8(xff.key)).toBe(true);
+    expect(showBytes(xff.key)).toBe("/apps/web/x\\xff");
+    // A key that literally spells U+FFFD is valid, and still a third key.
+    const replacement = toKeyValue(raw(Buffer.from("/apps/web/x\ufffd"), value, "7"));
+    expect(isInvalidUtf8(replacement.key)).toBe(false);
+    expect(new Set([xff.key, xfe.key, replacement.key]).size).toBe(3);
+  });
+
+  test("an invalid UTF-8 value is kept byte for byte and marked invalid", () => {
+    const kv = toKeyValue(raw(Buffer.from("/apps/web/a"), latin1("a 1.1.1.1:80\xc3"), "5"));
+    expect(isInvalidUtf8(kv.value)).toBe(true);
+    expect(showBytes(kv.value)).toBe("a 1.1.1.1:80\\xc3");
+  });
+
+  test("a leading byte-order mark is kept: the key is not the one without it", () => {
+    const withMark = toKeyValue(raw(Buffer.from("\ufeff/apps/web/a"), Buffer.from("x"), "5"));
+    expect(withMark.key).toBe("\ufeff/apps/web/a");
+  });
+
+  test("events carry raw keys too: a delete of one byte-variant names that key alone", () => {
+    const message = toWatchMessage({
+      ...base,
+      events: [
+        { type: "Delete", kv: raw(latin1("/apps/web/x\xfe"), Buffer.from(""), "0") },
+      ] as unknown as WatchResponse["events"],
+    });
+    expect(message.kind === "events" && showBytes(message.events[0]!.key)).toBe("/apps/web/x\\xfe");
+  });
 });

@@ -12,7 +12,14 @@ import type {
 import type { MirrorEvent } from "../../../src/discovery/mirror.ts";
 import { DiscoveryError } from "../../../src/errors.ts";
 
-type Change = { revision: number; type: "Put" | "Delete"; key: string; value: string };
+type Change = {
+  revision: number;
+  type: "Put" | "Delete";
+  key: string;
+  value: string;
+  /** The revision that created the key (as etcd keeps it); 0 for a delete. */
+  createRevision: number;
+};
 
 const later = (fn: () => void) => setTimeout(fn, 1);
 
@@ -22,6 +29,7 @@ function toEvent(change: Change): MirrorEvent {
     key: change.key,
     value: change.type === "Delete" ? "" : change.value,
     modRevision: change.revision,
+    createRevision: change.createRevision,
   };
 }
 
@@ -82,7 +90,7 @@ export class FakeEtcd {
   revision = 1;
   compacted = 0;
   readonly history: Change[] = [];
-  private readonly store = new Map<string, string>();
+  private readonly store = new Map<string, { value: string; createRevision: number }>();
   /** Endpoints that refuse connections. */
   readonly down = new Set<string>();
   /** Endpoints that refuse sluice's password. */
@@ -98,9 +106,12 @@ export class FakeEtcd {
 
   private change(type: "Put" | "Delete", key: string, value: string): number {
     this.revision++;
-    if (type === "Put") this.store.set(key, value);
+    // As etcd does: a put to an existing key keeps its creation revision.
+    const createRevision =
+      type === "Put" ? (this.store.get(key)?.createRevision ?? this.revision) : 0;
+    if (type === "Put") this.store.set(key, { value, createRevision });
     else this.store.delete(key);
-    const change = { revision: this.revision, type, key, value };
+    const change = { revision: this.revision, type, key, value, createRevision };
     this.history.push(change);
     for (const stream of this.streams) stream.notify(change);
     return this.revision;
@@ -120,7 +131,15 @@ export class FakeEtcd {
   }
 
   keys(prefix = "/"): Record<string, string> {
-    return Object.fromEntries([...this.store].filter(([key]) => key.startsWith(prefix)).sort());
+    return Object.fromEntries(this.entries(prefix).map(({ key, value }) => [key, value]));
+  }
+
+  /** The keys under `prefix`, sorted, as a listing gives them. */
+  entries(prefix = "/"): { key: string; value: string; createRevision: number }[] {
+    return [...this.store]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, entry]) => ({ key, ...entry }));
   }
 
   /** Breaks every open watch stream on `endpoint`, as a lost connection would. */
@@ -153,7 +172,7 @@ export class FakeEtcd {
                 ),
               );
             }
-            const kvs = Object.entries(this.keys(prefix)).map(([key, value]) => ({ key, value }));
+            const kvs = this.entries(prefix);
             const revision = this.revision;
             this.afterList?.();
             resolve({ kvs, revision });

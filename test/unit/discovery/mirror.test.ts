@@ -3,18 +3,21 @@
 
 import { describe, expect, test } from "bun:test";
 import { KeyMirror, type MirrorEvent } from "../../../src/discovery/mirror.ts";
+import { bytesToText } from "../../../src/model/raw-text.ts";
 
-const put = (key: string, value: string, modRevision: number): MirrorEvent => ({
+const put = (key: string, value: string, modRevision: number, createRevision = 0): MirrorEvent => ({
   type: "put",
   key,
   value,
   modRevision,
+  createRevision,
 });
 const del = (key: string, modRevision: number): MirrorEvent => ({
   type: "delete",
   key,
   value: "",
   modRevision,
+  createRevision: 0,
 });
 
 function listed(mirror: KeyMirror): Record<string, string> {
@@ -98,5 +101,36 @@ describe("KeyMirror", () => {
     mirror.replace([{ key: "/apps/web/a", value: "1" }], 5);
     expect(mirror.apply([put("/apps/web/a", "1", 6), del("/apps/web/zz", 7)])).toBe(false);
     expect(mirror.revision).toBe(7);
+  });
+
+  test("keeps each key's creation revision, from listings and events", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([{ key: "/apps/web/a", value: "1", createRevision: 3 }], 10);
+    mirror.apply([put("/apps/web/b", "2", 11, 11), put("/apps/web/a", "5", 12, 3)]);
+    expect(mirror.kvs()).toEqual([
+      { key: "/apps/web/a", value: "5", createRevision: 3 },
+      { key: "/apps/web/b", value: "2", createRevision: 11 },
+    ]);
+    // Deleted and created again while sluice was away: same value, a new key.
+    expect(
+      mirror.replace(
+        [
+          { key: "/apps/web/a", value: "5", createRevision: 20 },
+          { key: "/apps/web/b", value: "2", createRevision: 11 },
+        ],
+        21,
+      ),
+    ).toEqual({ added: 0, removed: 0, updated: 1 });
+  });
+
+  test("keys that differ only in invalid UTF-8 bytes stay two keys", () => {
+    const mirror = new KeyMirror();
+    const xff = bytesToText(Buffer.from("/apps/web/x\xff", "latin1"));
+    const xfe = bytesToText(Buffer.from("/apps/web/x\xfe", "latin1"));
+    mirror.replace([], 1);
+    mirror.apply([put(xff, "1.1.1.1:80", 2, 2), put(xfe, "1.1.1.2:80", 3, 3)]);
+    expect(mirror.size).toBe(2);
+    mirror.apply([del(xfe, 4)]);
+    expect(mirror.kvs()).toEqual([{ key: xff, value: "1.1.1.1:80", createRevision: 2 }]);
   });
 });

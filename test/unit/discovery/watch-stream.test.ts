@@ -53,7 +53,13 @@ function watch(connection: EtcdConnection, signal = new AbortController().signal
   return { ended, seen };
 }
 
-const put: MirrorEvent = { type: "put", key: "/apps/web/a", value: "1.1.1.1:80", modRevision: 8 };
+const put: MirrorEvent = {
+  type: "put",
+  key: "/apps/web/a",
+  value: "1.1.1.1:80",
+  modRevision: 8,
+  createRevision: 8,
+};
 
 describe("watchPrefix", () => {
   test("asks for the prefix from the start revision, then hands on events", async () => {

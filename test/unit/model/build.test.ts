@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ServiceOverride } from "../../../src/config/schema.ts";
 import { buildModel, countServers } from "../../../src/model/build.ts";
+import { bytesToText } from "../../../src/model/raw-text.ts";
+import { shownRejection } from "../../../src/model/rejected.ts";
 import type { KeyValue, Model } from "../../../src/model/types.ts";
 import { HOSTILE_KEYS, HOSTILE_VALUES } from "./hostile-values.ts";
 
@@ -159,6 +161,35 @@ describe("buildModel: hostile keys", () => {
       expect(model.services.map((s) => s.name)).toEqual(["web"]);
     });
   }
+});
+
+describe("buildModel: keys that are not valid UTF-8", () => {
+  test("keys that differ only in invalid bytes are two rejections, never served", () => {
+    const xff = bytesToText(Buffer.from("/apps/web/x\xff", "latin1"));
+    const xfe = bytesToText(Buffer.from("/apps/web/x\xfe", "latin1"));
+    const model = build([
+      { key: xff, value: "x1 10.0.0.1:80" },
+      { key: xfe, value: "x2 10.0.0.2:80" },
+    ]);
+    expect(countServers(model)).toBe(0);
+    expect(model.rejected.map((r) => r.key)).toEqual([xfe, xff]);
+    expect(model.rejected.map((r) => r.reason)).toEqual([
+      'key "/apps/web/x\\xfe" is not valid UTF-8',
+      'key "/apps/web/x\\xff" is not valid UTF-8',
+    ]);
+    expect(model.rejected.map(shownRejection).map((r) => r.key)).toEqual([
+      "/apps/web/x\\xfe",
+      "/apps/web/x\\xff",
+    ]);
+  });
+
+  test("a valid key that spells the replacement character or a backslash is served", () => {
+    const model = build([
+      { key: "/apps/web/x\ufffd", value: "x1 10.0.0.1:80" },
+      { key: "/apps/web/x\\xff", value: "x2 10.0.0.2:80" },
+    ]);
+    expect(countServers(model)).toBe(2);
+  });
 });
 
 describe("buildModel: hostile values", () => {

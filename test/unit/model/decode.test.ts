@@ -42,11 +42,11 @@ describe("decodeRegistration: the seed form <name> <host>:<port>", () => {
     },
     { value: "a.b_c-D 1.1.1.1:1", name: "a.b_c-D", host: "1.1.1.1", port: 1, address: "1.1.1.1:1" },
     {
-      value: "edge 255.255.255.255:65535",
+      value: "edge 223.255.255.254:65535",
       name: "edge",
-      host: "255.255.255.255",
+      host: "223.255.255.254",
       port: 65535,
-      address: "255.255.255.255:65535",
+      address: "223.255.255.254:65535",
     },
     {
       value: "v6 [2001:db8::1]:443",
@@ -226,6 +226,28 @@ describe("parseAddress", () => {
     });
   });
 
+  test("keeps loopback, private and ordinary addresses and names valid", () => {
+    for (const text of [
+      "127.0.0.1:80",
+      "10.0.0.1:80",
+      "172.16.0.1:80",
+      "192.168.1.1:80",
+      "1.0.0.0:80",
+      "223.255.255.254:80",
+      "240.0.0.1:80",
+      "[::1]:80",
+      "[fe80::1]:80",
+      "[::ffff:127.0.0.1]:80",
+      "[fe00::1]:80",
+      "localhost:80",
+      "0.example.com:80",
+      "0xylophone.example.com:80",
+      "10x.example.com:80",
+    ]) {
+      expect(typeof parseAddress(text)).toBe("object");
+    }
+  });
+
   const bad: [string, RegExp][] = [
     ["10.1.2.3", /is not host:port/],
     [":80", /is not host:port/],
@@ -237,6 +259,16 @@ describe("parseAddress", () => {
     ["1.2.3.4.5:80", /host "1.2.3.4.5" is not an IPv4 address or DNS name/],
     ["under_score.example:80", /is not an IPv4 address or DNS name/],
     ["a..b:80", /is not an IPv4 address or DNS name/],
+    ["0.0.0.0:80", /host "0.0.0.0" is the unspecified address, not a backend/],
+    ["255.255.255.255:80", /host "255.255.255.255" is the broadcast address, not a backend/],
+    ["230.1.2.3:80", /host "230.1.2.3" is a multicast address \(224.0.0.0\/4\), not a backend/],
+    ["[::]:80", /host "::" is the unspecified address/],
+    ["[0:0::0]:80", /is the unspecified address/],
+    ["[FF05::2]:80", /host "FF05::2" is a multicast address \(ff00::\/8\)/],
+    ["[::ffff:224.0.0.1]:80", /maps 224.0.0.1, which is a multicast address/],
+    ["0x7f.0.0.1:80", /host "0x7f.0.0.1" has the label "0x7f", which resolvers may read as a hex/],
+    ["0x.example:80", /hexadecimal/],
+    ["a.017.example:80", /label "017", which resolvers may read as an octal number/],
   ];
   for (const [text, reason] of bad) {
     test(`explains why ${JSON.stringify(text)} is not an address`, () => {

@@ -308,6 +308,34 @@ export const HOSTILE_VALUES: HostileValue[] = [
   },
   { name: "an empty value", value: "", reason: /value is empty/ },
   { name: "a value of spaces only", value: "   ", reason: /value is empty/ },
+  // Addresses no connection can go to, and host names a resolver reads as numbers.
+  ...(
+    [
+      ["the unspecified IPv4 address", "unspec4 0.0.0.0:80", /unspecified address/],
+      ["an address in 0.0.0.0/8", "thisnet 0.1.2.3:80", /0\.0\.0\.0\/8/],
+      ["the broadcast address", "bcast 255.255.255.255:80", /broadcast address/],
+      ["an IPv4 multicast address", "mcast4 224.0.0.1:80", /multicast address \(224/],
+      ["the last IPv4 multicast address", "mcast4top 239.255.255.255:80", /multicast/],
+      ["the unspecified IPv6 address", "unspec6 [::]:80", /unspecified address/],
+      ["an IPv6 multicast address", "mcast6 [ff02::1]:80", /multicast address \(ff00/],
+      ["an IPv4-mapped unspecified address", "mapped0 [::ffff:0.0.0.0]:80", /maps 0\.0\.0\.0/],
+      ["an IPv4-mapped broadcast address", "mappedb [::ffff:ffff:ffff]:80", /broadcast/],
+      ["a hexadecimal label (0x7f.0.0.1 is 127.0.0.1)", "hexhost 0x7f.0.0.1:80", /hexadecimal/],
+      ["one hexadecimal label", "hexone 0X7F000001:80", /hexadecimal/],
+      ["an octal-looking label", "octhost 0177.svc.example:80", /octal/],
+      [
+        "the unspecified address in JSON",
+        '{"addr":"0.0.0.0:80","name":"jsonunspec"}',
+        /unspecified/,
+      ],
+    ] as const
+  ).map(([name, value, reason]) => ({ name, value, reason, fragment: value.split(" ")[0] })),
+  {
+    name: "a value that is not valid UTF-8 (byte 0xff kept as U+DCFF)",
+    value: "utf8bad 10.99.1.1:80\udcff",
+    reason: /value "utf8bad 10\.99\.1\.1:80\\xff" is not valid UTF-8/,
+    fragment: "utf8bad",
+  },
 ];
 
 export type HostileKey = {
@@ -375,5 +403,12 @@ export const HOSTILE_KEYS: HostileKey[] = [
     value: "longsvc 10.99.0.8:80",
     reason: /service name .* must be 1-64 of|key contains a space, control character/,
     fragment: "10.99.0.8",
+  },
+  {
+    name: "a key that is not valid UTF-8 (byte 0xff kept as U+DCFF)",
+    key: "/apps/web/x\udcff",
+    value: "rawkey 10.99.0.9:80",
+    reason: /key "\/apps\/web\/x\\xff" is not valid UTF-8/,
+    fragment: "10.99.0.9",
   },
 ];
