@@ -30,9 +30,9 @@ export function prepareApply(
   force: boolean,
   context: PrepareContext,
 ): Prepared {
-  const built = buildModel(
-    desired.kvs,
-    context.modelOptions(desired.revision, served.seenServices),
+  const built = keepDefaultService(
+    served.model,
+    buildModel(desired.kvs, context.modelOptions(desired.revision, served.seenServices)),
   );
   const guarded =
     served.text === undefined
@@ -87,4 +87,16 @@ export function fileInLine(served: Served, fastPath: FastPathState): string | un
   if (fastPath !== "behind" || !served.layout || !served.fileLayout) return served.text;
   if (served.text === undefined) return undefined;
   return patchServerLines(served.text, changedLines(served.fileLayout, served.layout));
+}
+
+/**
+ * The default backend stays where it is while its service exists (an empty backend kept for a
+ * service that had servers counts): a service re-registered on a new lease becomes the youngest,
+ * and must not hand unmatched Host headers to another.
+ */
+function keepDefaultService(served: Model, built: Model): Model {
+  const previous = served.defaultService;
+  if (!previous || built.defaultService === previous) return built;
+  if (!built.services.some((service) => service.name === previous)) return built;
+  return { ...built, defaultService: previous };
 }

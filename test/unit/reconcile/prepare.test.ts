@@ -232,3 +232,41 @@ describe("prepareApply", () => {
     expect(prepared.catchUp).not.toContain("10.0.0.1:80");
   });
 });
+
+describe("the default service", () => {
+  function withCreation(entries: [string, string, number][]): KeyValue[] {
+    return entries.map(([path, address, createRevision]) => ({
+      key: `/apps/${path}`,
+      value: `${path.split("/")[1]} ${address}`,
+      createRevision,
+    }));
+  }
+
+  test("stays with its service when that service re-registers and becomes the youngest", () => {
+    const first = withCreation([
+      ["web/a", "10.0.0.1:80", 2],
+      ["zeta/z", "10.0.1.1:80", 3],
+    ]);
+    const served = servedFrom(first);
+    expect(served.model.defaultService).toBe("web");
+    // web/a deleted and put again on a new lease: now younger than zeta.
+    const again = withCreation([
+      ["web/a", "10.0.0.1:80", 9],
+      ["zeta/z", "10.0.1.1:80", 3],
+    ]);
+    const prepared = prepareApply(served, { kvs: again, revision: 9 }, false, context());
+    expect(prepared.model.defaultService).toBe("web");
+  });
+
+  test("moves to the oldest service once its own is gone", () => {
+    const served = servedFrom(withCreation([["web/a", "10.0.0.1:80", 2]]));
+    const served2: Served = { ...served, seenServices: new Set() };
+    const prepared = prepareApply(
+      served2,
+      { kvs: withCreation([["zeta/z", "10.0.1.1:80", 3]]), revision: 9 },
+      false,
+      context({ apply: { runtimeApi: true, allowEmpty: true, maxDropPercent: 100 } }),
+    );
+    expect(prepared.model.defaultService).toBe("zeta");
+  });
+});
