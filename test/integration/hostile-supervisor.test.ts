@@ -1,0 +1,75 @@
+// Hostile conditions for the supervisor: a sluice killed with -9, and a second instance on the
+// same directories.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startBackend, type TestBackend } from "../helpers/backend.ts";
+import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
+import { freePort, waitFor } from "../helpers/ports.ts";
+import { SLUICE_BINARY, startSluice } from "../helpers/sluice.ts";
+
+let etcd: TestEtcd;
+let a: TestBackend;
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+  a = startBackend("web-a");
+  await etcd.client.put("/apps/web/a").value(`web-a ${a.address}`);
+});
+
+afterAll(async () => {
+  a?.stop();
+  await etcd?.stop();
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+  } catch {
+    return false;
+  }
+}
+
+test("HAProxy dies with a sluice killed by SIGKILL", async () => {
+  const sluice = await startSluice({ etcdEndpoint: etcd.endpoint });
+  const status = await waitFor("haproxy to serve", async () => {
+    const s = await sluice.status();
+    return s.haproxy.running && s.backends === 1 ? s : undefined;
+  });
+  const pids = [status.haproxy.pid!, ...status.haproxy.workers];
+  process.kill(sluice.pid, "SIGKILL");
+  try {
+    await waitFor("haproxy to die with sluice", () => pids.every((pid) => !isAlive(pid)), 5000);
+  } finally {
+    for (const pid of pids.filter(isAlive)) process.kill(pid, "SIGKILL");
+    rmSync(sluice.dir, { recursive: true, force: true });
+  }
+});
+
+test("a second sluice on the same directories refuses to start, naming the first", async () => {
+  const sluice = await startSluice({ etcdEndpoint: etcd.endpoint });
+  try {
+    const toml = readFileSync(sluice.configFile, "utf8").replace(
+      /listen = "127\.0\.0\.1:\d+"/,
+      `listen = "127.0.0.1:${freePort()}"`,
+    );
+    const second = join(sluice.dir, "second.toml");
+    writeFileSync(second, toml);
+    const child = Bun.spawn([SLUICE_BINARY, "serve", "--config", second], {
+      cwd: sluice.dir,
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const code = await child.exited;
+    clearTimeout(timer);
+    const output = await new Response(child.stderr).text();
+    expect(code).not.toBe(0);
+    expect(output).toContain(`another sluice (pid ${sluice.pid}) is using`);
+    expect((await sluice.status()).haproxy.running).toBe(true);
+  } finally {
+    expect(await sluice.stop()).toBe(0);
+  }
+});
