@@ -73,3 +73,59 @@ test("a second sluice on the same directories refuses to start, naming the first
     expect(await sluice.stop()).toBe(0);
   }
 });
+
+test("a stopped HAProxy worker fails /readyz and is replaced", async () => {
+  const sluice = await startSluice({ etcdEndpoint: etcd.endpoint });
+  let hung: number | undefined;
+  try {
+    const status = await waitFor("haproxy to serve", async () => {
+      const s = await sluice.status();
+      return s.haproxy.running && s.backends === 1 && s.etcd.synced ? s : undefined;
+    });
+    hung = status.haproxy.workers[0]!;
+    process.kill(hung, "SIGSTOP");
+    const ready = await waitFor(
+      "/readyz to fail",
+      async () => {
+        const response = await fetch(`${sluice.adminUrl}/readyz`);
+        return response.status === 503 ? await response.text() : undefined;
+      },
+      6000,
+    );
+    expect(ready).toContain("not answering");
+    await waitFor(
+      "a new worker to serve",
+      async () => (await sluice.sample(1)).every((name) => name === "web-a"),
+      20_000,
+    );
+    expect(isAlive(hung)).toBe(false);
+    await waitFor("status to show it answering", async () => {
+      const s = await sluice.status();
+      return s.haproxy.responsive && s.haproxy.restarts >= 1;
+    });
+  } finally {
+    if (hung && isAlive(hung)) process.kill(hung, "SIGKILL");
+    expect(await sluice.stop()).toBe(0);
+  }
+}, 40_000);
+
+test("a removed runtime directory is made again and applies work again", async () => {
+  const sluice = await startSluice({ etcdEndpoint: etcd.endpoint });
+  const b = startBackend("web-b");
+  try {
+    await waitFor("haproxy to serve", async () => (await sluice.status()).backends === 1);
+    rmSync(join(sluice.dir, "run"), { recursive: true, force: true });
+    await waitFor("the sockets to come back", async () => {
+      const s = await sluice.status();
+      return s.haproxy.running && s.haproxy.responsive && s.haproxy.restarts >= 1;
+    });
+    const put = await etcd.client.put("/apps/web/b").value(`web-b ${b.address}`).exec();
+    await sluice.waitApplied(put.header.revision, 10_000);
+    expect((await sluice.status()).apply.last_error).toBeNull();
+    expect(new Set(await sluice.sample(6))).toEqual(new Set(["web-a", "web-b"]));
+  } finally {
+    b.stop();
+    await etcd.client.delete().key("/apps/web/b");
+    expect(await sluice.stop()).toBe(0);
+  }
+}, 40_000);
