@@ -1,7 +1,7 @@
 // The composition root: wires config, etcd discovery, the desired state, the apply queue, the
 // reconciler, the HAProxy supervisor and the admin API into parts, and runs them until SIGTERM.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createAdminApp } from "./admin/app.ts";
 import { createAdminListeners } from "./admin/listen.ts";
@@ -18,6 +18,7 @@ import { describeError } from "./errors.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor } from "./haproxy/supervisor.ts";
+import { createInstanceLock } from "./instance-lock.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMemoDecoder } from "./model/build.ts";
@@ -32,7 +33,7 @@ import {
 import { createReconciler } from "./reconcile/reconciler.ts";
 import { createSnapshotSaver, readSnapshot, snapshotPath } from "./snapshot.ts";
 import { buildStatus } from "./status-report.ts";
-import { APPLY } from "./tunables.ts";
+import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
@@ -126,16 +127,15 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
 function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log: Logger): Part[] {
   const { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots } = pieces;
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
+  const admin = createAdminListeners(config.admin, pieces.app.fetch);
   return [
-    {
-      name: "directories",
-      start() {
-        for (const dir of [haproxy.runtimeDir, dirname(haproxy.config), config.stateDir]) {
-          mkdirSync(dir, { recursive: true });
-        }
-      },
-      stop() {},
-    },
+    createInstanceLock({
+      directories: [haproxy.runtimeDir, dirname(haproxy.config), config.stateDir],
+      locked: [config.stateDir, haproxy.runtimeDir],
+      checkEveryMs: SUPERVISOR.filesCheckMs,
+      alsoCheck: () => admin.restoreSocket(),
+      log,
+    }),
     { name: "haproxy", start() {}, stop: () => supervisor.stop() },
     {
       name: "apply queue",
@@ -146,7 +146,7 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
         await cycle.stop();
       },
     },
-    createAdminListeners(config.admin, pieces.app.fetch),
+    admin,
     {
       name: "last good state",
       start: async () => {

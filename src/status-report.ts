@@ -52,6 +52,8 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       restarts: haproxy.restarts,
       runtime_updates: reconciler.runtimeUpdates(),
       last_reload_at: haproxy.lastReloadAt ?? null,
+      responsive: haproxy.responsive,
+      problem: haproxy.problem ?? null,
     },
     apply: {
       state: sources.cycle.queue.state(),

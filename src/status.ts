@@ -35,6 +35,10 @@ export type Status = {
     restarts: number;
     runtime_updates: number;
     last_reload_at: string | null;
+    /** False while HAProxy's worker does not answer `show info` on its stats socket in time. */
+    responsive: boolean;
+    /** Why HAProxy is not responsive; null while it is. */
+    problem: string | null;
   };
   apply: {
     /** The apply queue's state name. */

@@ -41,12 +41,25 @@ export const SUPERVISOR = {
   /** HAProxy output: lines of one kind logged per window; the rest are counted. */
   repeatedLinesLogged: 3,
   repeatedLinesWindowMs: 5000,
+  /** The worker is asked `show info` this often while it runs (and the runtime files checked). */
+  probeIntervalMs: 1000,
+  /** A probe unanswered this long failed (`show info` answers in well under a millisecond). */
+  probeTimeoutMs: 1500,
+  /** This many failed probes in a row (~10 s) replace HAProxy: a hung worker serves nothing. */
+  probeFailuresBeforeReplace: 4,
+  /** A process asked to stop (SIGTERM) that still runs after this long is killed (SIGKILL). */
+  killAfterMs: 2000,
+  /** Timeout of `show servers state` before a reload: without it the reload still works. */
+  serverStateTimeoutMs: 2000,
+  /** How often sluice's directories, lock files and admin socket are checked and made again. */
+  filesCheckMs: 1000,
 } as const;
 
 /** The apply path. */
 export const APPLY = {
-  /** Timeout of one batch of runtime API commands. */
-  runtimeApiTimeoutMs: 10_000,
+  /** A batch of runtime API commands fails when HAProxy sends nothing for this long (a batch of
+   * 10,000 commands keeps answering all along). */
+  runtimeApiTimeoutMs: 5000,
   /** After fast-path updates, the config file follows once updates pause this long, */
   fileSyncQuietMs: 50,
   /** and at least this often while they keep coming. */

@@ -29,6 +29,9 @@ function readinessProblems(status: Status): string[] {
   const problems: string[] = [];
   if (!status.etcd.synced) problems.push("not synced with etcd yet");
   if (!status.haproxy.running) problems.push("haproxy is not running");
+  else if (!status.haproxy.responsive) {
+    problems.push(status.haproxy.problem ?? "haproxy is not answering on its stats socket");
+  }
   if (status.apply.last_error) problems.push(`last apply failed: ${status.apply.last_error}`);
   return problems;
 }

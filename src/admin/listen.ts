@@ -1,6 +1,6 @@
 // The admin API's listeners: the TCP address and the unix socket of `[admin]`, as a lifecycle part.
 
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AdminConfig } from "../config/schema.ts";
 import type { Part } from "../lifecycle.ts";
@@ -14,23 +14,33 @@ function splitListen(listen: string): { hostname: string; port: number } {
   };
 }
 
+/** The admin API's listeners; `restoreSocket` serves the unix socket again if it was removed. */
 export function createAdminListeners(
   admin: AdminConfig,
   fetch: (request: Request) => Response | Promise<Response>,
-): Part {
+): Part & { restoreSocket(): void } {
   const servers: ReturnType<typeof Bun.serve>[] = [];
+  let unixServer: ReturnType<typeof Bun.serve> | undefined;
+  const serveSocket = (socket: string) => {
+    mkdirSync(dirname(socket), { recursive: true });
+    rmSync(socket, { force: true });
+    unixServer = Bun.serve({ unix: socket, fetch });
+  };
   return {
     name: "admin API",
     start() {
       if (admin.listen) servers.push(Bun.serve({ ...splitListen(admin.listen), fetch }));
-      if (admin.socket) {
-        mkdirSync(dirname(admin.socket), { recursive: true });
-        rmSync(admin.socket, { force: true });
-        servers.push(Bun.serve({ unix: admin.socket, fetch }));
-      }
+      if (admin.socket) serveSocket(admin.socket);
+    },
+    restoreSocket() {
+      if (!unixServer || !admin.socket || existsSync(admin.socket)) return;
+      unixServer.stop(true);
+      serveSocket(admin.socket);
     },
     stop() {
       for (const server of servers.splice(0)) server.stop(true);
+      unixServer?.stop(true);
+      unixServer = undefined;
       if (admin.socket) rmSync(admin.socket, { force: true });
     },
   };

@@ -1,14 +1,19 @@
 // The supervisor itself: one HAProxy (and its old processes), moved through the named states.
 
+import { dirname } from "node:path";
 import { ApplyError, describeError } from "../errors.ts";
 import { SUPERVISOR } from "../tunables.ts";
 import { restartDelay } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
+import { createHealthWatch, type HealthWatch, nodeRuntimeFiles } from "./health-watch.ts";
+import { stopOrphans } from "./orphans.ts";
 import { pipeOutput } from "./process-output.ts";
 import { type ChildProcess, hasEnded, type ProcessRunner } from "./process-runner.ts";
-import type { Launcher, ReloadStrategy } from "./reload-strategy.ts";
+import { endProcesses, killHung, signalProcess } from "./process-stop.ts";
+import type { Launcher, ReloadStrategy, SocketQuery } from "./reload-strategy.ts";
 import type { Supervisor, SupervisorOptions, SupervisorStatus } from "./supervisor.ts";
 import { createSupervisorStates } from "./supervisor-state.ts";
+import { waitReady } from "./wait-ready.ts";
 
 /** Runs HAProxy through `strategy`; `createSupervisor` picks the strategy and the defaults. */
 export class HaproxySupervisor implements Supervisor {
@@ -24,13 +29,27 @@ export class HaproxySupervisor implements Supervisor {
   private failures = 0;
   private lastReloadAt: string | undefined;
   private cancelRestart: (() => void) | undefined;
+  /** Processes a replacement leaves serving until the new HAProxy serves; then soft-stopped. */
+  private retiring: ChildProcess[] = [];
+  private readonly watch: HealthWatch;
 
   constructor(
     private readonly options: SupervisorOptions,
     private readonly strategy: ReloadStrategy,
     private readonly runner: ProcessRunner,
     private readonly clock: Clock,
-  ) {}
+    query: SocketQuery,
+  ) {
+    this.watch = createHealthWatch({
+      ...{ clock, query, paths: options.paths, log: options.log },
+      fs: options.files ?? nodeRuntimeFiles,
+      active: () => this.state.current() === "running",
+      servingPid: () => this.current?.pid,
+      // A reload would not bind the stats socket again (its listener is passed on): a new one.
+      onMissing: (missing) => this.replace(`missing ${missing.join(", ")}`, false),
+      onUnresponsive: (reason) => this.replace(reason, true),
+    });
+  }
 
   async start(): Promise<void> {
     if (this.state.current() !== "stopped") {
@@ -39,6 +58,15 @@ export class HaproxySupervisor implements Supervisor {
     this.state.moveTo("starting");
     let child: ChildProcess;
     try {
+      // An earlier sluice killed with -9 may have left its HAProxy running on this pid file.
+      await stopOrphans({
+        pidFile: this.options.paths.pidFile,
+        exclude: new Set([...this.children].map((child) => child.pid)),
+        clock: this.clock,
+        log: this.options.log,
+        procRoot: this.options.procRoot,
+        signal: this.options.signalPid,
+      });
       child = await this.bringUp();
     } catch (error) {
       // A stop that overtook this start has already settled the state.
@@ -48,7 +76,7 @@ export class HaproxySupervisor implements Supervisor {
     if (this.state.current() !== "starting")
       throw new ApplyError("haproxy was stopped while starting");
     this.current = child;
-    this.state.moveTo("running");
+    this.enterRunning(true);
   }
 
   async reload(): Promise<void> {
@@ -74,21 +102,10 @@ export class HaproxySupervisor implements Supervisor {
     this.state.moveTo("stopping");
     this.cancelRestart?.();
     this.cancelRestart = undefined;
-    const children = [...this.children];
+    this.watch.disarm();
     // SIGUSR1 is HAProxy's soft stop: listeners close, requests in flight finish.
-    for (const child of children) child.kill("SIGUSR1");
-    const all = Promise.all(children.map((child) => child.exited));
     const timeoutMs = Math.min(this.options.stopTimeoutMs, SUPERVISOR.stopTimeoutMaxMs);
-    let cancelTimeout: (() => void) | undefined;
-    const timedOut = await Promise.race([
-      all.then(() => false),
-      new Promise<boolean>((resolve) => {
-        cancelTimeout = this.clock.setTimer(timeoutMs, () => resolve(true));
-      }),
-    ]);
-    cancelTimeout?.();
-    if (timedOut) for (const child of children) child.kill("SIGKILL");
-    await all;
+    await endProcesses([...this.children], "SIGUSR1", timeoutMs, this.clock);
     this.current = undefined;
     this.state.moveTo("stopped");
   }
@@ -108,19 +125,20 @@ export class HaproxySupervisor implements Supervisor {
       reloads: this.reloads,
       restarts: this.restarts,
       lastReloadAt: this.lastReloadAt,
+      ...this.watch.view(),
     };
   }
 
   private readonly launcher: Launcher = {
     launch: (args: string[]) => this.launch(args),
-    waitReady: (child: ChildProcess) => this.waitReady(child),
+    waitReady: (child: ChildProcess) => waitReady(child, this.strategy, this.clock),
   };
 
   /** After a reload: back to running while a process serves, else restart. */
   private settleReload(serving: ChildProcess): void {
     if (this.state.current() !== "reloading") return;
     if (this.current) {
-      this.state.moveTo("running");
+      this.enterRunning(false);
       return;
     }
     this.scheduleRestart(this.spawnedAt.get(serving) ?? this.clock.now());
@@ -130,7 +148,7 @@ export class HaproxySupervisor implements Supervisor {
   private async bringUp(): Promise<ChildProcess> {
     const child = this.launch(this.strategy.startArguments());
     try {
-      await this.waitReady(child);
+      await waitReady(child, this.strategy, this.clock);
     } catch (error) {
       if (child.exitCode === null) child.kill("SIGKILL");
       throw error;
@@ -151,24 +169,6 @@ export class HaproxySupervisor implements Supervisor {
     return child;
   }
 
-  private async waitReady(child: ChildProcess): Promise<void> {
-    const deadline = this.clock.now() + SUPERVISOR.readyTimeoutMs;
-    while (this.clock.now() < deadline) {
-      if (hasEnded(child)) {
-        throw new ApplyError(
-          `haproxy exited during start-up (code ${child.exitCode ?? child.signalCode})`,
-        );
-      }
-      try {
-        if (await this.strategy.isReady(child)) return;
-      } catch {
-        // Not listening yet.
-      }
-      await this.clock.sleep(SUPERVISOR.startPollMs);
-    }
-    throw new ApplyError(`haproxy did not become ready within ${SUPERVISOR.readyTimeoutMs}ms`);
-  }
-
   private onExit(child: ChildProcess, code: number | null, spawnedAt: number): void {
     this.children.delete(child);
     if (child !== this.current) return;
@@ -185,6 +185,7 @@ export class HaproxySupervisor implements Supervisor {
   /** Moves to `restarting` and starts a new process after the backoff delay. */
   private scheduleRestart(spawnedAt: number): void {
     this.state.moveTo("restarting");
+    this.watch.disarm();
     if (this.clock.now() - spawnedAt > SUPERVISOR.stableAfterMs) this.failures = 0;
     const delay = restartDelay(this.failures++, SUPERVISOR.restartMaxMs);
     this.cancelRestart = this.clock.setTimer(delay, () => {
@@ -207,7 +208,42 @@ export class HaproxySupervisor implements Supervisor {
     }
     if (this.state.current() !== "restarting") return;
     this.current = child;
-    this.state.moveTo("running");
+    this.enterRunning(true);
+    // What a replacement left serving finishes its requests now that the new HAProxy serves.
+    for (const old of this.retiring.splice(0)) old.kill("SIGUSR1");
     this.options.onRestarted?.();
+  }
+
+  /** Moves to `running` and watches HAProxy; `fresh` after a new process was brought up. */
+  private enterRunning(fresh: boolean): void {
+    this.state.moveTo("running");
+    if (fresh) this.watch.reset();
+    this.watch.arm();
+  }
+
+  /**
+   * Starts a new HAProxy in place of the current one. A `hung` one is killed first (it holds
+   * connections it never serves); otherwise the old processes serve until the new one does.
+   */
+  private async replace(reason: string, hung: boolean): Promise<void> {
+    const old = this.current;
+    if (this.state.current() !== "running" || !old) return;
+    const previous = [...this.children];
+    this.options.log.error("replacing haproxy", { pid: old.pid, reason });
+    this.state.moveTo("restarting");
+    this.watch.disarm();
+    this.current = undefined;
+    if (hung) {
+      const { workers } = await this.strategy.describe(old).catch(() => ({ workers: [] }));
+      await killHung(workers, previous, this.options.signalPid ?? signalProcess, this.clock);
+    } else this.retiring.push(...previous);
+    try {
+      (this.options.files ?? nodeRuntimeFiles).makeDirectory(
+        dirname(this.options.paths.statsSocket),
+      );
+    } catch (error) {
+      this.options.log.warn("cannot make the runtime directory", { error: describeError(error) });
+    }
+    await this.restart(0);
   }
 }

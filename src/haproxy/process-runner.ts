@@ -1,5 +1,7 @@
 // Starting HAProxy processes: the interface the supervisor spawns through, and Bun.spawn behind it.
 
+import { existsSync } from "node:fs";
+
 /** A started HAProxy process, as much of it as the supervisor uses. */
 export interface ChildProcess {
   readonly pid: number;
@@ -33,11 +35,35 @@ export function childEnvironment(
   return cleaned;
 }
 
-/** The production runner: Bun.spawn with stdin closed, output piped, and the cleaned environment. */
-export function createBunProcessRunner(): ProcessRunner {
+/** Where util-linux's `setpriv` is looked for (Debian and Fedora ship it). */
+const SETPRIV_PATHS = ["/usr/bin/setpriv", "/bin/setpriv"];
+
+/** The first `setpriv` found, if any. */
+export function findSetpriv(
+  candidates: readonly string[] = SETPRIV_PATHS,
+  exists: (path: string) => boolean = existsSync,
+): string | undefined {
+  return candidates.find(exists);
+}
+
+/**
+ * `argv` run through `setpriv --pdeathsig SIGKILL`, which sets the parent-death signal and then
+ * executes HAProxy in place (same pid): the kernel kills HAProxy when sluice dies, even by
+ * SIGKILL. Bun spawns from the main thread, so no other thread's exit fires it. Without
+ * setpriv, `argv` unchanged (sluice then stops leftovers on its next start, see orphans.ts).
+ */
+export function withDeathSignal(argv: string[], setpriv: string | undefined): string[] {
+  return setpriv ? [setpriv, "--pdeathsig", "SIGKILL", "--", ...argv] : argv;
+}
+
+/**
+ * The production runner: Bun.spawn with stdin closed, output piped, the cleaned environment, and
+ * HAProxy killed by the kernel when sluice dies.
+ */
+export function createBunProcessRunner(setpriv: string | undefined = findSetpriv()): ProcessRunner {
   return {
     spawn(argv) {
-      return Bun.spawn(argv, {
+      return Bun.spawn(withDeathSignal(argv, setpriv), {
         stdin: "ignore",
         stdout: "pipe",
         stderr: "pipe",

@@ -3,6 +3,7 @@
 
 import { createConnection } from "node:net";
 import { ApplyError } from "../errors.ts";
+import { APPLY, SUPERVISOR } from "../tunables.ts";
 
 /** Replies to `set server` that mean it worked. */
 const OK_REPLY =
@@ -10,9 +11,14 @@ const OK_REPLY =
 
 /**
  * Sends `commands` in one prompt-mode session and resolves with one reply per command.
- * Replies are split on the prompt HAProxy prints after each command.
+ * Replies are split on the prompt HAProxy prints after each command. Fails when HAProxy sends
+ * nothing for `timeoutMs`.
  */
-export function sendBatch(path: string, commands: string[], timeoutMs = 10_000): Promise<string[]> {
+export function sendBatch(
+  path: string,
+  commands: string[],
+  timeoutMs: number = APPLY.runtimeApiTimeoutMs,
+): Promise<string[]> {
   return new Promise((resolve, reject) => {
     let buffer = "";
     const socket = createConnection({ path });
@@ -58,6 +64,6 @@ export async function runServerCommands(path: string, commands: string[]): Promi
 
 /** `show servers state` as text, for the server-state-file. */
 export async function showServersState(path: string): Promise<string> {
-  const [reply] = await sendBatch(path, ["show servers state"]);
+  const [reply] = await sendBatch(path, ["show servers state"], SUPERVISOR.serverStateTimeoutMs);
   return `${reply ?? ""}\n`;
 }

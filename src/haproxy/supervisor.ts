@@ -4,6 +4,7 @@ import type { ReloadMode } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { HaproxySupervisor } from "./haproxy-supervisor.ts";
+import type { RuntimeFiles } from "./health-watch.ts";
 import type { RuntimePaths } from "./paths.ts";
 import { createBunProcessRunner, type ProcessRunner } from "./process-runner.ts";
 import { createReloadStrategy, type SocketQuery } from "./reload-strategy.ts";
@@ -31,6 +32,12 @@ export type SupervisorOptions = {
   clock?: Clock;
   /** Asks HAProxy's master CLI and stats socket; default: `sendCommand`. */
   query?: SocketQuery;
+  /** The runtime directory's files; default: node:fs. */
+  files?: RuntimeFiles;
+  /** Where leftover HAProxy processes are looked for on start; default `/proc`. */
+  procRoot?: string;
+  /** Signals a process that is not a child (a leftover, a master's worker); default `process.kill`. */
+  signalPid?: (pid: number, signal: NodeJS.Signals) => void;
 };
 
 export type SupervisorStatus = {
@@ -44,6 +51,10 @@ export type SupervisorStatus = {
   reloads: number;
   restarts: number;
   lastReloadAt: string | undefined;
+  /** False while the worker does not answer its stats socket (see health-watch.ts). */
+  responsive: boolean;
+  /** Why HAProxy is not responsive, while it is not. */
+  problem: string | undefined;
 };
 
 export type Supervisor = {
@@ -60,11 +71,12 @@ export type Supervisor = {
 /** A supervisor for the HAProxy binary, in the reload mode `options.mode`. */
 export function createSupervisor(options: SupervisorOptions): Supervisor {
   const clock = options.clock ?? systemClock;
+  const query = options.query ?? sendCommand;
   const strategy = createReloadStrategy(options.mode, {
     config: options.config,
     paths: options.paths,
     maxOldWorkers: options.maxOldWorkers,
-    query: options.query ?? sendCommand,
+    query,
     clock,
     log: options.log,
   });
@@ -73,5 +85,6 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     strategy,
     options.runner ?? createBunProcessRunner(),
     clock,
+    query,
   );
 }

@@ -29,6 +29,8 @@ function healthyStatus(): Status {
       restarts: 0,
       runtime_updates: 0,
       last_reload_at: "2025-01-01T00:00:00.000Z",
+      responsive: true,
+      problem: null,
     },
     apply: {
       state: "idle",
@@ -160,6 +162,19 @@ describe("admin API", () => {
     expect(response.status).toBe(503);
     expect(((await response.json()) as { reasons: string[] }).reasons).toEqual([
       "haproxy is not running",
+    ]);
+  });
+
+  test("GET /readyz answers 503 while haproxy runs but its worker does not answer", async () => {
+    const status = healthyStatus();
+    status.haproxy.responsive = false;
+    status.haproxy.problem = "haproxy is not answering on its stats socket: no answer";
+    const response = await createAdminApp(fakeHandlers({ status: async () => status })).request(
+      "/readyz",
+    );
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { reasons: string[] }).reasons).toEqual([
+      "haproxy is not answering on its stats socket: no answer",
     ]);
   });
 

@@ -30,6 +30,8 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       restarts: 0,
       runtime_updates: 5,
       last_reload_at: null,
+      responsive: true,
+      problem: null,
     },
     apply: {
       state: "idle",

@@ -63,6 +63,8 @@ export class FakeProcess implements ChildProcess {
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   pollsLeft: number;
+  /** A hung process (SIGSTOP): its stats socket never answers. */
+  hung = false;
   /** Master only: `show proc` counters and workers. */
   reloads = 0;
   failedReloads = 0;
@@ -134,11 +136,32 @@ export class FakeHaproxy {
     ignoreSoftStop: false,
   };
   private pid = 1000;
+  /** Files of the runtime directory that exist; a spawned process makes them all. */
+  readonly files = new Set<string>();
+  /** What was written to files, by path. */
+  readonly written = new Map<string, string>();
+  /** Signals sent to pids that are not spawned processes (a master's workers, leftovers). */
+  readonly signalled: string[] = [];
 
   constructor(
     readonly masterSocket: string,
     readonly statsSocket: string,
+    readonly pidFile = "/run/sluice-test/haproxy.pid",
   ) {}
+
+  /** The runtime files as the supervisor sees them. */
+  readonly runtimeFiles = {
+    exists: (path: string) => this.files.has(path),
+    makeDirectory: () => {},
+    writeFile: (path: string, text: string) => {
+      this.files.add(path);
+      this.written.set(path, text);
+    },
+  };
+
+  signalPid = (pid: number, signal: NodeJS.Signals) => {
+    this.signalled.push(`${pid} ${signal}`);
+  };
 
   nextPid(): number {
     return ++this.pid;
@@ -148,6 +171,7 @@ export class FakeHaproxy {
     spawn: (argv) => {
       const child = new FakeProcess(this.nextPid(), argv, this);
       this.processes.push(child);
+      for (const path of [this.masterSocket, this.statsSocket, this.pidFile]) this.files.add(path);
       const refused = this.behaviour.refuseReloads && argv.includes("-sf");
       if (this.behaviour.exitAtStart || refused) {
         // It fails while loading the config: it never serves, and ends soon after.
@@ -160,8 +184,11 @@ export class FakeHaproxy {
 
   readonly query: SocketQuery = async (path, command) => {
     if (path === this.masterSocket && command === "show proc") return this.showProc();
-    if (path === this.statsSocket && command === "show info")
-      return `Name: HAProxy\nPid: ${this.listenerOwner()}\n`;
+    if (path === this.statsSocket && command === "show info") {
+      const owner = this.listenerOwner();
+      if (owner.hung) throw new Error(`${path}: no answer to "show info" within 1500ms`);
+      return `Name: HAProxy\nPid: ${owner.pid}\n`;
+    }
     throw new Error(`${path}: unexpected command ${command}`);
   };
 
@@ -201,14 +228,14 @@ export class FakeHaproxy {
   }
 
   /** The pid the stats socket answers for: the newest running process that got ready. */
-  private listenerOwner(): number {
+  private listenerOwner(): FakeProcess {
     const candidates = this.alive().reverse();
     for (const process of candidates) {
       if (process.pollsLeft > 0) {
         process.pollsLeft--;
         continue;
       }
-      return process.pid;
+      return process;
     }
     throw new Error("connect ENOENT");
   }

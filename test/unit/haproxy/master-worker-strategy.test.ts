@@ -2,8 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { SUPERVISOR } from "../../../src/tunables.ts";
 import { settle } from "./fake-haproxy.ts";
 import { createFixture, describeSupervisorContract } from "./supervisor.common.ts";
+import { describeSupervisorRecovery } from "./supervisor-recovery.common.ts";
 
 describeSupervisorContract("master-worker");
+describeSupervisorRecovery("master-worker");
 
 describe("master-worker strategy", () => {
   test("starts one master with its CLI socket and reloads it in place with SIGUSR2", async () => {

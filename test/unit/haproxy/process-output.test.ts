@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { pipeOutput } from "../../../src/haproxy/process-output.ts";
-import { childEnvironment } from "../../../src/haproxy/process-runner.ts";
+import {
+  childEnvironment,
+  findSetpriv,
+  withDeathSignal,
+} from "../../../src/haproxy/process-runner.ts";
 import { SUPERVISOR } from "../../../src/tunables.ts";
 import { createMemoryLogger } from "./fake-haproxy.ts";
 
@@ -66,5 +70,30 @@ describe("childEnvironment", () => {
         WATCHDOG_USEC: "5",
       }),
     ).toEqual({ PATH: "/usr/bin" });
+  });
+});
+
+describe("withDeathSignal", () => {
+  test("runs HAProxy through setpriv so that it dies with sluice", () => {
+    expect(withDeathSignal(["/usr/sbin/haproxy", "-W"], "/usr/bin/setpriv")).toEqual([
+      "/usr/bin/setpriv",
+      "--pdeathsig",
+      "SIGKILL",
+      "--",
+      "/usr/sbin/haproxy",
+      "-W",
+    ]);
+  });
+
+  test("without setpriv, runs HAProxy as it is", () => {
+    expect(withDeathSignal(["/usr/sbin/haproxy"], undefined)).toEqual(["/usr/sbin/haproxy"]);
+  });
+
+  test("findSetpriv takes the first candidate that exists", () => {
+    const present = new Set(["/bin/setpriv"]);
+    expect(findSetpriv(["/usr/bin/setpriv", "/bin/setpriv"], (path) => present.has(path))).toBe(
+      "/bin/setpriv",
+    );
+    expect(findSetpriv(["/usr/bin/setpriv"], () => false)).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { settle } from "./fake-haproxy.ts";
 import { createFixture, describeSupervisorContract } from "./supervisor.common.ts";
+import { describeSupervisorRecovery } from "./supervisor-recovery.common.ts";
 
 describeSupervisorContract("sf");
+describeSupervisorRecovery("sf");
 
 describe("sf strategy", () => {
   test("a reload starts a new process that takes the listeners from the old one", async () => {

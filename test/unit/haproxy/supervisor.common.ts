@@ -15,7 +15,12 @@ export type SupervisorFixture = {
   restarted: number[];
 };
 
-export type FixtureOptions = { maxOldWorkers?: number; stopTimeoutMs?: number };
+export type FixtureOptions = {
+  maxOldWorkers?: number;
+  stopTimeoutMs?: number;
+  /** Where leftover processes are looked for; default: a directory that does not exist. */
+  procRoot?: string;
+};
 
 /** A supervisor in `mode` wired to a fake HAProxy and a fake clock. */
 export function createFixture(
@@ -23,7 +28,7 @@ export function createFixture(
   options: FixtureOptions = {},
 ): SupervisorFixture {
   const paths = runtimePaths("/run/sluice-test");
-  const haproxy = new FakeHaproxy(paths.masterSocket, paths.statsSocket);
+  const haproxy = new FakeHaproxy(paths.masterSocket, paths.statsSocket, paths.pidFile);
   const clock = new FakeClock();
   const log = createMemoryLogger();
   const restarted: number[] = [];
@@ -39,6 +44,9 @@ export function createFixture(
     runner: haproxy.runner,
     clock,
     query: haproxy.query,
+    files: haproxy.runtimeFiles,
+    procRoot: options.procRoot ?? "/nonexistent/proc",
+    signalPid: (pid, signal) => haproxy.signalPid(pid, signal),
   });
   return { supervisor, haproxy, clock, log, restarted };
 }
