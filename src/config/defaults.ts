@@ -238,13 +238,10 @@ export const SERVICE_FIELDS = {
 } as const satisfies SectionFields;
 
 /** Every section by name (`""` is the top level; `service` is each `[[service]]`). */
+// biome-ignore format: one line per pair keeps the table readable
 export const FIELDS = {
-  "": TOP_FIELDS,
-  etcd: ETCD_FIELDS,
-  haproxy: HAPROXY_FIELDS,
-  apply: APPLY_FIELDS,
-  admin: ADMIN_FIELDS,
-  service: SERVICE_FIELDS,
+  "": TOP_FIELDS, etcd: ETCD_FIELDS, haproxy: HAPROXY_FIELDS,
+  apply: APPLY_FIELDS, admin: ADMIN_FIELDS, service: SERVICE_FIELDS,
 } as const satisfies Record<string, SectionFields>;
 
 export type SectionName = keyof typeof FIELDS;
