@@ -31,3 +31,23 @@ export function startBackend(name: string): TestBackend {
   backend.address = `127.0.0.1:${backend.port}`;
   return backend;
 }
+
+/** Backends started by name through `start`, all stopped by `stopAll` (for afterAll). */
+export function createBackendPool(): {
+  start(name: string): TestBackend;
+  all(): TestBackend[];
+  stopAll(): void;
+} {
+  const started: TestBackend[] = [];
+  return {
+    start(name) {
+      const backend = startBackend(name);
+      started.push(backend);
+      return backend;
+    },
+    all: () => [...started],
+    stopAll: () => {
+      for (const backend of started.splice(0)) backend.stop();
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
+import { isAlive } from "../helpers/process.ts";
 import { SLUICE_BINARY, startSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
@@ -22,15 +23,6 @@ afterAll(async () => {
   a?.stop();
   await etcd?.stop();
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
-  } catch {
-    return false;
-  }
-}
 
 test("HAProxy dies with a sluice killed by SIGKILL", async () => {
   const sluice = await startSluice({ etcdEndpoint: etcd.endpoint });

@@ -2,19 +2,14 @@
 // takes IPs): it is reloaded in, and the plan says why, instead of being dropped.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startBackend, type TestBackend } from "../helpers/backend.ts";
+import { createBackendPool, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { startSluice, type TestSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
 let sluice: TestSluice;
-const backends: TestBackend[] = [];
-
-function backend(name: string): TestBackend {
-  const started = startBackend(name);
-  backends.push(started);
-  return started;
-}
+const pool = createBackendPool();
+const backend = (name: string): TestBackend => pool.start(name);
 
 async function put(key: string, value: string) {
   const response = await etcd.client.put(key).value(value);
@@ -32,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sluice?.stop();
-  for (const started of backends) started.stop();
+  pool.stopAll();
   await etcd?.stop();
 });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startBackend, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { waitFor } from "../helpers/ports.ts";
+import { isAlive } from "../helpers/process.ts";
 import { startSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
@@ -19,15 +20,6 @@ afterAll(async () => {
   a?.stop();
   await etcd?.stop();
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.each(["master-worker", "sf"] as const)("supervising HAProxy in %s mode", (mode) => {
   test("a killed HAProxy is restarted and traffic comes back", async () => {
