@@ -1,13 +1,18 @@
 // Builds the RPM the way `make rpm` does (packaging/rpm.sh), once per release per test run, and
 // extracts it into a directory outside the repository, where no node_modules is reachable.
 
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const REPO = join(import.meta.dir, "../..");
 
 const built = new Map<string, string>();
+const temporary: string[] = [];
+// Every test file of a run shares one process: the packages live until it exits.
+process.on("exit", () => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs `command` and returns its stdout; throws with its stderr when it fails. */
 export function run(command: string[], options: { cwd?: string } = {}): string {
@@ -27,6 +32,7 @@ export function buildRpm(release = 1): string {
   const cached = built.get(key);
   if (cached) return cached;
   const out = release === 1 ? join(REPO, "dist") : mkdtempSync(join(tmpdir(), "sluice-rpm-"));
+  if (release !== 1) temporary.push(out);
   const output = Bun.spawnSync(["bash", "packaging/rpm.sh"], {
     cwd: REPO,
     env: { ...process.env, RPM_RELEASE: key, RPM_OUT: out },
@@ -43,6 +49,7 @@ export function buildRpm(release = 1): string {
 /** Extracts `rpmFile` (rpm2cpio | cpio) into a new temporary directory and returns it. */
 export function extractRpm(rpmFile: string): string {
   const root = mkdtempSync(join(tmpdir(), "sluice-extracted-"));
+  temporary.push(root);
   const result = Bun.spawnSync(
     ["bash", "-c", 'rpm2cpio "$1" | cpio -idm --quiet', "extract", rpmFile],
     { cwd: root, stderr: "pipe" },
