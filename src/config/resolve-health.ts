@@ -113,3 +113,8 @@ function dropUnset(override: ServiceHealthOverride): ServiceHealthOverride {
     Object.entries(override).filter(([, value]) => value !== undefined),
   ) as ServiceHealthOverride;
 }
+
+/** [health] with every default, as an empty file resolves it. */
+export function defaultHealthConfig(): HealthConfig {
+  return resolveHealth({ root: {}, locate: (section) => section, baseDir: "/" });
+}
