@@ -77,7 +77,10 @@ export function planServer(
   const why: string[] = [];
   const enable = before.disabled && !after.disabled;
   const disable = !before.disabled && after.disabled;
-  if (disable) commands.push(`set server ${id} state maint`);
+  // A slot given another address passes through maintenance: HAProxy keeps the check state
+  // across `set server addr`; leaving maintenance restarts it (down at the first failure).
+  const recheck = !before.disabled && !after.disabled && before.address !== after.address;
+  if (disable || recheck) commands.push(`set server ${id} state maint`);
   if (before.address !== after.address) {
     const args = addressArgs(after.address);
     if (!args) return `server ${id} address ${after.address} is not an IP address`;
@@ -88,8 +91,9 @@ export function planServer(
     commands.push(`set server ${id} weight ${after.weight}`);
     why.push(`weight ${before.weight} → ${after.weight}`);
   }
-  if (enable) commands.push(`set server ${id} state ready`);
+  if (enable || recheck) commands.push(`set server ${id} state ready`);
   if (enable) why.push("enabled");
+  if (recheck) why.push("checks start over");
   if (disable) why.push("disabled");
   return { backend, server: name, commands, why: why.join(", ") };
 }

@@ -112,7 +112,7 @@ describe("planConfig: nothing to do", () => {
 });
 
 describe("planConfig: runtime API commands", () => {
-  test("a changed address is set with addr and port", () => {
+  test("a changed address is set with addr and port, through maintenance so checks start over", () => {
     const after = edit("server web-1 10.0.0.1:8080 ", "server web-1 10.0.0.9:8081 ");
     expect(planConfig(BASE, after)).toEqual({
       kind: "runtime",
@@ -120,8 +120,12 @@ describe("planConfig: runtime API commands", () => {
         {
           backend: "web",
           server: "web-1",
-          commands: ["set server web/web-1 addr 10.0.0.9 port 8081"],
-          why: "address 10.0.0.1:8080 → 10.0.0.9:8081",
+          commands: [
+            "set server web/web-1 state maint",
+            "set server web/web-1 addr 10.0.0.9 port 8081",
+            "set server web/web-1 state ready",
+          ],
+          why: "address 10.0.0.1:8080 → 10.0.0.9:8081, checks start over",
         },
       ],
     });
@@ -133,7 +137,11 @@ describe("planConfig: runtime API commands", () => {
     ["[::ffff:10.0.0.1]:80", "set server web/web-1 addr ::ffff:10.0.0.1 port 80"],
   ])("an IPv6 address %s is sent without brackets", (address, command) => {
     const after = edit("server web-1 10.0.0.1:8080 ", `server web-1 ${address} `);
-    expect(commands(BASE, after)).toEqual([command]);
+    expect(commands(BASE, after)).toEqual([
+      "set server web/web-1 state maint",
+      command,
+      "set server web/web-1 state ready",
+    ]);
   });
 
   test.each([
@@ -225,7 +233,15 @@ describe("planConfig: runtime API commands", () => {
       plan.kind === "runtime" && plan.ops.map((op) => [op.backend, op.server, op.commands]),
     ).toEqual([
       ["api", "api-1", ["set server api/api-1 weight 2"]],
-      ["web", "web-2", ["set server web/web-2 addr 10.0.0.22 port 8080"]],
+      [
+        "web",
+        "web-2",
+        [
+          "set server web/web-2 state maint",
+          "set server web/web-2 addr 10.0.0.22 port 8080",
+          "set server web/web-2 state ready",
+        ],
+      ],
     ]);
   });
 });
