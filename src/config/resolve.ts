@@ -3,6 +3,7 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { runtimePaths } from "../haproxy/paths.ts";
+import { electionOverlap } from "../health/election-key.ts";
 import {
   ADMIN_FIELDS,
   APPLY_FIELDS,
@@ -46,6 +47,12 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const admin = resolveAdmin(context, haproxy?.runtimeDir ?? HAPROXY_FIELDS.runtime_dir.default);
   const health = resolveHealth(context);
   const services = resolveServices(root.service, context, health);
+  // Only a daemon that checks and removes takes part in the removal leader's election.
+  const removes = haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
+  const overlap = removes ? electionOverlap(etcd.prefix) : undefined;
+  if (overlap !== undefined) {
+    throw new ConfigError(`${locate("etcd", "prefix")}: etcd.prefix: "${etcd.prefix}": ${overlap}`);
+  }
   rejectUnknownSections(root, locate);
   return { file, stateDir, etcd, haproxy, apply, admin, health, services };
 }
