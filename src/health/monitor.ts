@@ -8,7 +8,7 @@ import type { Logger } from "../log.ts";
 import { createLogThrottle } from "../log-throttle.ts";
 import type { Layout } from "../model/layout.ts";
 import type { StatsSource } from "./details.ts";
-import { createStateReader, logTransition } from "./read.ts";
+import { createStateReader, logTransitions } from "./read.ts";
 import { createHealthTracker } from "./tracker.ts";
 import type { BackendHealth, HealthTransition } from "./types.ts";
 
@@ -50,20 +50,12 @@ export type HealthMonitor = {
   poll(): Promise<void>;
 };
 
-export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
-  const { clock, log } = options;
-  const tracker = createHealthTracker();
-  const listeners = new Set<(transition: HealthTransition) => void>();
-  const throttle = createLogThrottle({ windowMs: 60_000, perWindow: 1, now: () => clock.now() });
-  const read = createStateReader({ ...options, now: () => clock.now() }, tracker);
-  let freshAt: number | undefined;
-  let failing = false;
-  let cancel: (() => void) | undefined;
-  let inFlight: Promise<void> | undefined;
-  let running = false;
+type Listener = (transition: HealthTransition) => void;
 
-  function announce(transition: HealthTransition): void {
-    logTransition(log, transition);
+/** Logs `transitions` and tells every listener; a listener that throws is logged, not passed on. */
+function announce(log: Logger, listeners: Set<Listener>, transitions: readonly HealthTransition[]) {
+  logTransitions(log, transitions);
+  for (const transition of transitions) {
     for (const listener of listeners) {
       try {
         listener(transition);
@@ -72,11 +64,24 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       }
     }
   }
+}
+
+export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
+  const { clock, log } = options;
+  const tracker = createHealthTracker();
+  const listeners = new Set<Listener>();
+  const throttle = createLogThrottle({ windowMs: 60_000, perWindow: 1, now: () => clock.now() });
+  const read = createStateReader({ ...options, now: () => clock.now() }, tracker);
+  let freshAt: number | undefined;
+  let failing = false;
+  let cancel: (() => void) | undefined;
+  let inFlight: Promise<void> | undefined;
+  let running = false;
 
   async function poll(): Promise<void> {
     if (options.active && !options.active()) return;
     try {
-      for (const transition of await read()) announce(transition);
+      announce(log, listeners, await read());
       freshAt = clock.now();
       if (failing) log.info("health: reading haproxy's server states again");
       failing = false;

@@ -54,10 +54,31 @@ export function createStateReader(
   };
 }
 
-/** One log line per transition: service, server, key, from→to and the check error. A server
- * seen for the first time is logged only when it is not serving. */
-export function logTransition(log: Logger, transition: HealthTransition): void {
-  if (transition.from === null && (transition.to === "up" || transition.to === "unchecked")) return;
+/** Transitions logged one by one per poll; the rest of a mass change is counted in one line. */
+export const LOGGED_PER_POLL = 100;
+
+/** Whether a transition is worth a line: a server seen for the first time only when it is not
+ * serving. */
+function worthLogging(transition: HealthTransition): boolean {
+  return transition.from !== null || transition.to === "down" || transition.to === "maint";
+}
+
+/** One log line per transition (service, server, key, from→to, check error), the first
+ * LOGGED_PER_POLL of a poll; then one line counting the rest by state. */
+export function logTransitions(log: Logger, transitions: readonly HealthTransition[]): void {
+  const logged = transitions.filter(worthLogging);
+  for (const transition of logged.slice(0, LOGGED_PER_POLL)) logTransition(log, transition);
+  const rest = logged.slice(LOGGED_PER_POLL);
+  if (rest.length === 0) return;
+  const counts: Record<string, number> = {};
+  for (const { to } of rest) counts[to] = (counts[to] ?? 0) + 1;
+  log.warn("more backends changed state than are logged one by one", {
+    more: rest.length,
+    ...counts,
+  });
+}
+
+function logTransition(log: Logger, transition: HealthTransition): void {
   const fields = {
     service: transition.service,
     server: transition.name,

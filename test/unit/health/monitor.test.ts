@@ -204,3 +204,34 @@ describe("the health monitor", () => {
     expect(monitor.stale()).toBe(false);
   });
 });
+
+describe("transition logging", () => {
+  test("a mass change logs the first 100 one by one and counts the rest in one line", async () => {
+    const { log, monitor, stats, serve } = setup();
+    const many = new Map([
+      [
+        "web",
+        Array.from({ length: 250 }, (_, i) => ({
+          name: `s${i}`,
+          server: {
+            ...WEB_1,
+            key: `/apps/web/s${i}`,
+            name: `s${i}`,
+            port: 1000 + i,
+            address: `10.0.0.1:${1000 + i}`,
+          },
+        })),
+      ],
+    ]);
+    serve(many);
+    stats.rows = Array.from({ length: 250 }, (_, i) =>
+      downRow({ backend: "web", id: i + 1, name: `s${i}`, addr: "10.0.0.1", port: 1000 + i }),
+    );
+    await monitor.poll();
+    expect(log.lines.filter((line) => line.startsWith("warn backend down "))).toHaveLength(100);
+    expect(log.lines.at(-1)).toBe(
+      `warn more backends changed state than are logged one by one ${JSON.stringify({ more: 150, down: 150 })}`,
+    );
+    expect(monitor.snapshot().filter((health) => health.state === "down")).toHaveLength(250);
+  });
+});
