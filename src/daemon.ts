@@ -11,6 +11,7 @@ import { createApplyCycle } from "./apply/cycle.ts";
 import { createApplyRecord } from "./apply/record.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { SluiceConfig } from "./config/schema.ts";
+import { canBind, untilStopSignal } from "./daemon-support.ts";
 import { createDesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
@@ -18,6 +19,8 @@ import { describeError } from "./errors.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor } from "./haproxy/supervisor.ts";
+import { serverHealthView } from "./health/views.ts";
+import { createHealthMonitorFor, healthPart } from "./health/wiring.ts";
 import { createInstanceLock } from "./instance-lock.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -37,16 +40,6 @@ import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
-
-/** Whether `host:port` is free to bind, tried with a listener that is closed at once. */
-function canBind(host: string, port: number): boolean {
-  try {
-    Bun.listen({ hostname: host, port, socket: { data() {} } }).stop(true);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The daemon's pieces, wired together but not started. */
 function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
@@ -84,6 +77,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     writeServerState: (path, text) => writeFileSync(path, text),
     canBind,
   });
+  const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   const desired = createDesiredStore();
   const record = createApplyRecord();
   const snapshots = createSnapshotSaver(
@@ -106,10 +100,12 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
-  const status = () => buildStatus({ discovery, supervisor, reconciler, desired, record, cycle });
+  const status = () =>
+    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health });
   const app = createAdminApp({
     status,
     services: () => reconciler.served().services,
+    serverHealth: (key) => serverHealthView(health, key),
     rejected: () => reconciler.latest().rejected,
     plan: () => {
       const current = desired.current();
@@ -120,7 +116,10 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     reload: async () => (await cycle.queue.request("reload")).outcome,
     token: () => token,
   });
-  return { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots, app };
+  return {
+    ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots, app },
+    health,
+  };
 }
 
 /** The daemon's parts, in start order; they stop in reverse. */
@@ -159,6 +158,7 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
       },
       stop() {},
     },
+    healthPart(pieces.health),
     {
       name: "etcd discovery",
       start() {
@@ -219,18 +219,6 @@ async function startFromLastGood(
     });
     applyLatest();
   }
-}
-
-/** Resolves when SIGTERM or SIGINT arrives. */
-function untilStopSignal(log: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info("stopping", { signal });
-      resolve();
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
 }
 
 /** `sluice serve`: runs until SIGTERM or SIGINT; resolves with the exit code. */
