@@ -19,6 +19,7 @@ import { describeError } from "./errors.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor } from "./haproxy/supervisor.ts";
+import { createRemovalFor } from "./health/removal-wiring.ts";
 import { serverHealthView } from "./health/views.ts";
 import { createHealthMonitorFor, healthPart } from "./health/wiring.ts";
 import { createInstanceLock } from "./instance-lock.ts";
@@ -78,6 +79,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     canBind,
   });
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
+  const removal = createRemovalFor(config, { health, discovery, supervisor, log });
   const desired = createDesiredStore();
   const record = createApplyRecord();
   const snapshots = createSnapshotSaver(
@@ -100,26 +102,33 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
+  const remover = () => removal.remover.status();
   const status = () =>
-    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health });
+    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health, remover });
   const app = createAdminApp({
     status,
     services: () => reconciler.served().services,
     serverHealth: (key) => serverHealthView(health, key),
     rejected: () => reconciler.latest().rejected,
-    plan: () => {
-      const current = desired.current();
-      const { plan, holds } = reconciler.prepare(current);
-      return { revision: current.revision, plan, held: holds };
-    },
+    plan: () => planPreview(reconciler, desired),
     config: () => file.read(),
     reload: async () => (await cycle.queue.request("reload")).outcome,
     token: () => token,
   });
   return {
     ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots, app },
-    health,
+    ...{ health, removal },
   };
+}
+
+/** What the next apply would do with the newest desired state (`GET /v1/plan`). */
+function planPreview(
+  reconciler: ReturnType<typeof createReconciler>,
+  desired: ReturnType<typeof createDesiredStore>,
+) {
+  const current = desired.current();
+  const { plan, holds } = reconciler.prepare(current);
+  return { revision: current.revision, plan, held: holds };
 }
 
 /** The daemon's parts, in start order; they stop in reverse. */
@@ -187,6 +196,8 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
         process.off("SIGHUP", onHangup);
       },
     },
+    // After discovery, so it acts on synced data; stopped first, so it resigns while etcd is up.
+    pieces.removal.part,
   ];
 
   function onHangup(): void {

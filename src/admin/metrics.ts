@@ -191,6 +191,12 @@ function healthMetrics({ health }: Status): Metric[] {
       samples: singleSample(asGauge(health.panic)),
     },
     {
+      name: "sluice_health_leader",
+      type: "gauge",
+      help: "1 while this instance is the elected leader that removes dead backends from etcd.",
+      samples: singleSample(asGauge(health.is_leader)),
+    },
+    {
       name: "sluice_health_stale",
       type: "gauge",
       help: "1 while HAProxy's server states could not be read lately.",

@@ -15,7 +15,8 @@ function formatHealth(health: Status["health"]): string {
   const counts = `${health.up} up, ${health.down} down, ${health.maint} maint, ${health.unchecked} unchecked`;
   const stale = health.stale ? ", STALE" : "";
   const panic = health.panic ? ", PANIC: removals frozen" : "";
-  const leader = health.leader ? `, leader ${health.leader}` : "";
+  const us = health.is_leader ? " (this instance)" : "";
+  const leader = health.leader ? `, leader ${health.leader}${us}` : "";
   return `${counts}${stale}${panic}${leader}, removals ${health.removals}`;
 }
 

@@ -12,9 +12,8 @@ import type { ElectionStore, RemovalStore } from "./election-store.ts";
 import { createEtcdRemovalStore } from "./etcd-removal.ts";
 import { createLeadership, type Leadership } from "./leader.ts";
 import { createRemover, type HealthSource, type Remover } from "./remover.ts";
+import { pollInterval } from "./wiring.ts";
 
-/** Longest time between two removal polls. */
-const MAX_POLL_MS = 1000;
 /** Shortest time one etcd call of the election may take before it counts as failed. */
 const MIN_CALL_TIMEOUT_MS = 250;
 
@@ -84,7 +83,8 @@ export function createRemovalFor(config: SluiceConfig, wiring: RemovalWiring): R
       },
     },
     config: health,
-    pollMs: Math.min(health.intervalMs, MAX_POLL_MS),
+    // As often as the monitor polls: each poll of the remover may see a new health snapshot.
+    pollMs: pollInterval(config),
     clock,
     log,
   });

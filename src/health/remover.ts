@@ -19,6 +19,7 @@ import {
   type Restart,
   readPanic,
 } from "./removal-policy.ts";
+import type { HealthRemoverStatus } from "./types.ts";
 
 /** Where the remover reads health: the monitor (its `BackendHealth` fits `CheckedBackend`). */
 export interface HealthSource {
@@ -47,18 +48,8 @@ export type RemoverOptions = {
   log: Logger;
 };
 
-/** What status and metrics show of removals (`HealthRemoverStatus`, and why they are held). */
-export type RemoverStatus = {
-  /** Removals are frozen: more than `panic_threshold` % of the checked servers are down. */
-  panic: boolean;
-  /** Who holds the removal leadership (`hostname:pid`), null when nobody is known to. */
-  leader: string | null;
-  isLeader: boolean;
-  /** Keys this instance removed from etcd since it started. */
-  removals: number;
-  /** Why nothing is removed now; empty when removals may go ahead. */
-  held: string[];
-};
+/** What status and metrics show of removals. */
+export type RemoverStatus = HealthRemoverStatus;
 
 export interface Remover {
   start(): void;

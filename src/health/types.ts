@@ -52,6 +52,9 @@ export type HealthRemoverStatus = {
   isLeader: boolean;
   /** Keys removed from etcd by this instance since it started. */
   removals: number;
+  /** Why nothing is removed now (not the leader, panic, etcd, HAProxy, stale data); empty when
+   * removals may go ahead. */
+  held: string[];
 };
 
 /** The status of an instance that runs no remover. */
@@ -60,4 +63,5 @@ export const NO_REMOVER: () => HealthRemoverStatus = () => ({
   leader: null,
   isLeader: false,
   removals: 0,
+  held: [],
 });

@@ -42,7 +42,11 @@ export type HealthStatus = {
   panic: boolean;
   /** The removal leader (`hostname:pid`); null when unknown or no remover runs. */
   leader: string | null;
+  /** Whether this instance is the removal leader. */
+  is_leader: boolean;
   removals: number;
+  /** Why removals are held now; empty when they may go ahead. */
+  removal_held: string[];
 };
 
 const UNSEEN: ServerHealthView = { state: "unchecked", since: null, last_error: null };
@@ -78,13 +82,15 @@ export function healthStatus(
   for (const service of services) {
     for (const server of service.servers) counts[serverHealthView(reader, server.key).state]++;
   }
-  const { panic, leader, removals } = remover();
+  const { panic, leader, isLeader, removals, held } = remover();
   return {
     enabled: reader?.enabled ?? false,
     ...counts,
     stale: reader?.enabled === true && reader.stale(),
     panic,
     leader,
+    is_leader: isLeader,
     removals,
+    removal_held: held,
   };
 }

@@ -65,7 +65,9 @@ export function healthyStatus(): Status {
       stale: false,
       panic: false,
       leader: null,
+      is_leader: false,
       removals: 0,
+      removal_held: [],
     },
   };
 }

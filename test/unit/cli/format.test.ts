@@ -60,7 +60,9 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       stale: false,
       panic: false,
       leader: null,
+      is_leader: false,
       removals: 0,
+      removal_held: [],
     },
   };
 }

@@ -49,17 +49,24 @@ describe("health in status", () => {
       stale: false,
       panic: false,
       leader: null,
+      is_leader: false,
       removals: 0,
+      removal_held: [],
     });
   });
 
   test("the remover's panic, leader and removals are shown as it reports them", () => {
-    const remover = () => ({ panic: true, leader: "lb-2:4242", isLeader: false, removals: 3 });
+    const remover = () => ({
+      ...{ panic: true, leader: "lb-2:4242", isLeader: false, removals: 3 },
+      held: ["not the removal leader"],
+    });
     expect(healthStatus(SERVICES, reader([DOWN], true), remover)).toMatchObject({
       stale: true,
       panic: true,
       leader: "lb-2:4242",
+      is_leader: false,
       removals: 3,
+      removal_held: ["not the removal leader"],
     });
   });
 
@@ -80,7 +87,10 @@ describe("health in status", () => {
 
   test("/metrics has sluice_backends by state, the removals counter and the panic gauge", () => {
     const status = healthyStatus();
-    status.health = { ...healthStatus(SERVICES, reader([DOWN, UP])), panic: true, removals: 2 };
+    status.health = {
+      ...healthStatus(SERVICES, reader([DOWN, UP])),
+      ...{ panic: true, removals: 2, is_leader: true },
+    };
     const lines = renderMetrics(status).split("\n");
     expect(lines).toContain('sluice_backends{state="up"} 1');
     expect(lines).toContain('sluice_backends{state="down"} 1');
@@ -90,6 +100,7 @@ describe("health in status", () => {
     expect(lines).toContain("sluice_health_removals_total 2");
     expect(lines).toContain("# TYPE sluice_health_panic gauge");
     expect(lines).toContain("sluice_health_panic 1");
+    expect(lines).toContain("sluice_health_leader 1");
     // Still valid exposition text: one TYPE per name, each sample `name{labels} value`.
     const types = lines
       .filter((line) => line.startsWith("# TYPE "))
