@@ -70,7 +70,8 @@ export function createRemover(options: RemoverOptions): Remover {
     if (warnings.admit(message).admitted) log.warn(message, { error: describeError(error) });
   });
   let panic: PanicReading = { panic: false, down: 0, checked: 0 };
-  let held: string[] = [];
+  // Until the first poll has looked, nothing is known to allow removals.
+  let held: string[] = ["not polled yet"];
   let removals = 0;
   let stopped = false;
   let cancel: (() => void) | undefined;

@@ -105,6 +105,16 @@ function waitGone(etcd: TestEtcd, key: string, timeoutMs: number): Promise<numbe
   );
 }
 
+/** Resolves with the first line of sluice's log that contains every one of `parts`. */
+function waitLogLine(sluice: TestSluice, ...parts: string[]): Promise<string> {
+  return waitFor(`a log line with ${parts.join(" and ")}`, () =>
+    sluice
+      .log()
+      .split("\n")
+      .find((line) => parts.every((part) => line.includes(part))),
+  );
+}
+
 const countKeys = async (etcd: TestEtcd, prefix: string) =>
   (await etcd.client.getAll().prefix(prefix).keys()).length;
 
@@ -133,11 +143,8 @@ describe("removal of dead backends", () => {
     console.log(`removed ${goneAt - downSince} ms after it went down`);
     expect(goneAt - downSince).toBeGreaterThanOrEqual(REMOVE_AFTER_MS);
     expect(goneAt - downSince).toBeLessThan(REMOVE_AFTER_MS + 1500);
-    const line = sluice
-      .log()
-      .split("\n")
-      .find((each) => each.includes("removed a dead backend"));
-    expect(line).toContain("key=/apps/web/dead");
+    // sluice logs once etcd has answered the delete: a moment after the key is seen gone.
+    const line = await waitLogLine(sluice, "removed a dead backend", "key=/apps/web/dead ");
     expect(line).toContain(`revision=${deadRevision}`);
     expect(line).toMatch(/down_for=2\.\d+s/);
     expect(line).toContain('last_error="L4CON');
@@ -150,7 +157,8 @@ describe("removal of dead backends", () => {
     );
     // Still dead a whole remove_after after it was seen again: removed, at the new revision.
     await waitGone(etcd, "/apps/api/again", REMOVE_AFTER_MS + 3000);
-    expect(sluice.log()).toContain(`key=/apps/api/again service=api revision=${reput}`);
+    const second = await waitLogLine(sluice, "removed a dead backend", "key=/apps/api/again ");
+    expect(second).toContain(`key=/apps/api/again service=api revision=${reput}`);
     expect((await sluice.status()).health).toMatchObject({
       is_leader: true,
       removals: 2,
@@ -181,7 +189,9 @@ describe("removal of dead backends", () => {
     expect(leader).toBeDefined();
     expect((await leader.status()).health.is_leader).toBe(true);
     expect((await follower.status()).health.is_leader).toBe(false);
-    expect((await follower.status()).health.removal_held).toContain("not the removal leader");
+    await waitFor("the follower to hold removals as a follower", async () =>
+      (await follower.status()).health.removal_held.includes("not the removal leader"),
+    );
     expect(await metricsOf(leader)).toContain("\nsluice_health_leader 1\n");
 
     await waitGone(etcd, "/apps/pair/gone-1", REMOVE_AFTER_MS + 5000);
