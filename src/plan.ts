@@ -146,31 +146,6 @@ export function planConfig(before: string, after: string): Plan {
   return ops.length > 0 ? { kind: "runtime", ops } : { kind: "none" };
 }
 
-/**
- * Keeps the lines of a `show servers state` dump that still describe the same server in the
- * config about to be loaded (same backend, name and address). HAProxy then restores health and
- * weights of unchanged servers, and never carries a freed slot's maintenance state over to a new
- * server that took its name.
- */
-export function filterServerState(state: string, config: string): string {
-  const servers = new Map<string, ServerLine>();
-  for (const section of parseSections(config)) {
-    const backend = section.header.split(/\s+/)[1] ?? "";
-    for (const [name, line] of section.servers) servers.set(`${backend}/${name}`, line);
-  }
-  const kept = state.split("\n").filter((line) => {
-    if (line === "" || line.startsWith("#") || /^\d+$/.test(line)) return true;
-    const fields = line.split(" ");
-    const configured = servers.get(`${fields[1]}/${fields[3]}`);
-    if (!configured || configured.disabled) return false;
-    const host = fields[4] ?? "";
-    const address = host.includes(":") ? `[${host}]:${fields[18]}` : `${host}:${fields[18]}`;
-    // A weight set at runtime that differs from the new config would otherwise outlive it.
-    return address === configured.address && Number(fields[7]) === configured.weight;
-  });
-  return `${kept.join("\n").trimEnd()}\n`;
-}
-
 /** TCP addresses (`host:port`) bound in `after` but not in `before`. */
 export function newBindAddresses(before: string, after: string): { host: string; port: number }[] {
   const binds = (text: string) => {

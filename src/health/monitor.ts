@@ -36,6 +36,8 @@ export type HealthMonitor = {
   /** Stops polling; resolves when a poll in flight is done. */
   stop(): Promise<void>;
   readonly enabled: boolean;
+  /** Time between two polls, ms. */
+  readonly pollIntervalMs: number;
   /** Every served server seen so far, by key. */
   snapshot(): BackendHealth[];
   get(key: string): BackendHealth | undefined;
@@ -110,6 +112,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   return {
     enabled: options.enabled,
+    pollIntervalMs: options.pollIntervalMs,
     start() {
       if (running || !options.enabled) return;
       running = true;

@@ -194,6 +194,23 @@ describe("active health checks", () => {
     expect((await sluice.status()).haproxy.reloads).toBe(before.haproxy.reloads);
   }, 20_000);
 
+  test("a reload keeps a down server down, though it leaves the spare slot it was in", async () => {
+    const socket = join(sluice.dir, "run", "haproxy.sock");
+    const before = await sluice.status();
+    expect((await serverHealth("web", "e")).state).toBe("down");
+    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    expect(response.ok).toBe(true);
+    expect((await sluice.status()).haproxy.reloads).toBe(before.haproxy.reloads + 1);
+    // Right after the reload, before any check could run: HAProxy restored its state under
+    // its new slot name (e), instead of starting it up.
+    const [reply] = await sendBatch(socket, ["show stat web 4 -1"]);
+    const line = reply?.split("\n").find((candidate) => candidate.startsWith("web,e,"));
+    expect(line?.split(",")[17]).toBe("DOWN");
+    await Bun.sleep(3 * INTERVAL_MS);
+    expect((await serverHealth("web", "e")).state).toBe("down");
+    expect(sluice.log()).not.toMatch(/msg="backend up" service=web server=e /);
+  }, 20_000);
+
   test("a server moved to another address starts its checks over instead of keeping its UP", async () => {
     const f = controlledBackend("f");
     await register("slow", "f", f.address);

@@ -2,13 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { freshLayout, type LayoutOptions, updateLayout } from "../../src/model/layout.ts";
 import type { Model } from "../../src/model/types.ts";
 import { renderSettings } from "../../src/pipeline.ts";
-import {
-  filterServerState,
-  newBindAddresses,
-  parseSections,
-  patchServerLines,
-  planConfig,
-} from "../../src/plan.ts";
+import { newBindAddresses, parseSections, patchServerLines, planConfig } from "../../src/plan.ts";
+import { filterServerState } from "../../src/reconcile/server-state-file.ts";
 import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { createRenderer } from "../../src/render/render.ts";
 import { model, server } from "./model/servers.ts";
@@ -513,6 +508,27 @@ backend v6
     const keep = stateLine("web", "web-2", "10.0.0.2", 8080);
     const state = `${STATE_HEADER}\n${line}\n${keep}\n`;
     expect(filterServerState(state, config)).toBe(`${STATE_HEADER}\n${keep}\n`);
+  });
+
+  test("a slot renamed by the reload passes its state to the server now named after it", () => {
+    // web-2 sat in .spare3 (the fast path); the reload's config names its slot web-2. Without
+    // the rename HAProxy would start it up although it was down.
+    const moved = stateLine("web", ".spare3", "10.0.0.2", 8080).replace(
+      " 2 0 1 1 10 6 3 4 ",
+      " 0 0 1 1 10 8 2 0 ",
+    );
+    const state = `${STATE_HEADER}\n${stateLine("web", "web-1", "10.0.0.1", 8080)}\n${moved}\n`;
+    const renamed = moved.replace(" .spare3 ", " web-2 ");
+    expect(filterServerState(state, config)).toBe(
+      `${STATE_HEADER}\n${stateLine("web", "web-1", "10.0.0.1", 8080)}\n${renamed}\n`,
+    );
+  });
+
+  test("a server keeps its own line, and gets no second one from a renamed slot", () => {
+    const own = stateLine("web", "web-2", "10.0.0.2", 8080);
+    const stray = stateLine("web", ".spare3", "10.0.0.2", 8080);
+    const state = `${STATE_HEADER}\n${stray}\n${own}\n`;
+    expect(filterServerState(state, config)).toBe(`${STATE_HEADER}\n${own}\n`);
   });
 
   test("a kept line never restores a weight other than the new config's", () => {
