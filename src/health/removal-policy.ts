@@ -82,12 +82,12 @@ type ServiceRecord = { episodeRemovals: number; removedAtMs: number[] };
 export type RemovalLedger = {
   /**
    * Takes the health snapshot in: forgets removals older than a period, ends the episode of each
-   * service with no down server, and returns the backends that count (the removed ones that
-   * still linger left out).
+   * service with no down server, counts each service's servers, and returns the backends that
+   * count (the removed ones that still linger left out).
    */
   refresh(backends: readonly CheckedBackend[], now: number): CheckedBackend[];
-  /** How many more of `service` may go now, of the health snapshot `backends`. */
-  remaining(service: string, backends: readonly CheckedBackend[]): number;
+  /** How many more of `service` may go now. */
+  remaining(service: string): number;
   record(service: string, key: string, now: number): void;
 };
 
@@ -97,6 +97,8 @@ export function createRemovalLedger(periodMs: number, maxEjectionPercent: number
   /** Removed keys, with when: the health snapshot still lists them until the model follows etcd
    * (milliseconds); one still there after a period (registered again, still down) counts again. */
   const lingering = new Map<string, number>();
+  /** Servers of each service at the last refresh, the lingering ones left out. */
+  let sizes = new Map<string, number>();
   return {
     refresh(backends, now) {
       const down = new Set(backends.filter((b) => b.state === "down").map((b) => b.key));
@@ -104,7 +106,12 @@ export function createRemovalLedger(periodMs: number, maxEjectionPercent: number
         if (!down.has(key) || now - at >= periodMs) lingering.delete(key);
       }
       const current = backends.filter((backend) => !lingering.has(backend.key));
-      const withDown = new Set(current.filter((b) => b.state === "down").map((b) => b.service));
+      sizes = new Map();
+      const withDown = new Set<string>();
+      for (const backend of current) {
+        sizes.set(backend.service, (sizes.get(backend.service) ?? 0) + 1);
+        if (backend.state === "down") withDown.add(backend.service);
+      }
       for (const [service, record] of services) {
         if (!withDown.has(service)) record.episodeRemovals = 0;
         record.removedAtMs = record.removedAtMs.filter((at) => now - at < periodMs);
@@ -114,11 +121,10 @@ export function createRemovalLedger(periodMs: number, maxEjectionPercent: number
       }
       return current;
     },
-    remaining(service, backends) {
+    remaining(service) {
       const record = services.get(service);
-      const counted = (b: CheckedBackend) => b.service === service && !lingering.has(b.key);
-      const size = backends.filter(counted).length;
-      const base = size + (record?.episodeRemovals ?? 0);
+      // A removal moves a server from the size to the episode: the base stays what it was.
+      const base = (sizes.get(service) ?? 0) + (record?.episodeRemovals ?? 0);
       const used = record?.removedAtMs.length ?? 0;
       return Math.max(0, periodBudget(base, maxEjectionPercent) - used);
     },
@@ -128,6 +134,7 @@ export function createRemovalLedger(periodMs: number, maxEjectionPercent: number
       record.removedAtMs.push(now);
       services.set(service, record);
       lingering.set(key, now);
+      sizes.set(service, Math.max(0, (sizes.get(service) ?? 0) - 1));
     },
   };
 }

@@ -88,7 +88,7 @@ export function createRemover(options: RemoverOptions): Remover {
     for (const due of dueBackends(current, now, config.removeAfterMs, restarts)) {
       const fence = leadership.fence();
       if (stopped || fence === undefined || health.stale()) break;
-      if (ledger.remaining(due.service, backends) === 0) continue;
+      if (ledger.remaining(due.service) === 0) continue;
       const outcome = await removeOne(due, fence);
       if (outcome === "deleted") removals++;
       if (outcome === "not-leader") break;
