@@ -13,29 +13,7 @@ import { createLogThrottle } from "../log-throttle.ts";
 import { createStateMachine } from "../state.ts";
 import { candidateKey, electionPrefix } from "./election-key.ts";
 import type { Candidate, ElectionStore, Fence } from "./election-store.ts";
-
-/** Where the instance is: no lease (granting one), holding a key but not first, leading. */
-export type LeaderStateName = "idle" | "granting" | "campaigning" | "leading" | "stopped";
-
-export type LeadershipStatus = {
-  state: LeaderStateName;
-  /** This instance's identity in the election. */
-  identity: string;
-  /** Who leads, as last read from etcd; null when nobody is known to. */
-  leader: string | null;
-  isLeader: boolean;
-};
-
-export interface Leadership {
-  start(): void;
-  /** Stops campaigning and resigns (revokes the lease, so another instance leads at once). */
-  stop(): Promise<void>;
-  /** The fence while this instance leads and renewed its lease less than TTL/2 ago. */
-  fence(): Fence | undefined;
-  status(): LeadershipStatus;
-  /** One round now (the loop runs it; tests too). Never throws. */
-  step(): Promise<void>;
-}
+import type { LeaderStateName, Leadership, LeadershipStatus } from "./leadership.ts";
 
 export type LeadershipOptions = {
   store: ElectionStore;
@@ -95,12 +73,16 @@ class ElectionCandidate implements Leadership {
     if (this.stopping) return;
     this.stopping = true;
     this.cancel?.();
-    await this.inFlight;
-    const id = this.lease?.id ?? this.abandoned;
+    // A round stuck on an unreachable etcd is not waited for beyond a round's time.
+    await Promise.race([this.inFlight, this.options.clock.sleep(this.stepMs)]);
+    const { lease } = this;
     this.lease = undefined;
     this.leader = undefined;
     this.machine.moveTo("stopped");
-    if (id !== undefined) await this.resign(id);
+    // Resigning needs etcd: after renewals failed for TTL/2, the lease just ends with its TTL.
+    const resigned = lease && this.fresh(lease) ? await this.resign(lease.id) : false;
+    if (lease)
+      this.options.log.info("left the removal leader election", { lease: lease.id, resigned });
     this.options.store.close();
   }
 
@@ -154,6 +136,8 @@ class ElectionCandidate implements Leadership {
   }
 
   private warn(message: string, error: unknown): void {
+    // After stop, calls fail on the closed client: nobody needs to hear it.
+    if (this.stopping) return;
     if (this.warnings.admit(message).admitted) {
       this.options.log.warn(message, { error: describeError(error) });
     }
@@ -235,14 +219,16 @@ class ElectionCandidate implements Leadership {
     }
   }
 
-  private async resign(id: string): Promise<void> {
+  /** Revokes the lease (deleting the key, so another leads at once); whether that worked. */
+  private async resign(id: string): Promise<boolean> {
     try {
       await this.options.store.revoke(id);
-      this.options.log.info("left the removal leader election", { lease: id });
+      return true;
     } catch (error) {
-      this.options.log.warn("cannot resign the removal leadership; it ends with the lease", {
+      this.options.log.warn("cannot resign the removal leadership", {
         error: describeError(error),
       });
+      return false;
     }
   }
 }

@@ -2,7 +2,7 @@
 // reason status shows when it does not. The remover asks at every poll.
 
 import type { HealthConfig } from "../config/schema.ts";
-import type { Leadership } from "./leader.ts";
+import type { Leadership } from "./leadership.ts";
 import type { PanicReading } from "./removal-policy.ts";
 import type { HealthSource, RemovalConditions } from "./remover.ts";
 

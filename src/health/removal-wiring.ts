@@ -10,7 +10,8 @@ import type { Part } from "../lifecycle.ts";
 import type { Logger } from "../log.ts";
 import type { ElectionStore, RemovalStore } from "./election-store.ts";
 import { createEtcdRemovalStore } from "./etcd-removal.ts";
-import { createLeadership, type Leadership } from "./leader.ts";
+import { createLeadership } from "./leader.ts";
+import type { Leadership } from "./leadership.ts";
 import { createRemover, type HealthSource, type Remover } from "./remover.ts";
 import { pollInterval } from "./wiring.ts";
 

@@ -8,7 +8,7 @@ import type { Clock } from "../haproxy/clock.ts";
 import type { Logger } from "../log.ts";
 import { createLogThrottle } from "../log-throttle.ts";
 import type { Fence, RemovalOutcome, RemovalStore } from "./election-store.ts";
-import type { Leadership } from "./leader.ts";
+import type { Leadership } from "./leadership.ts";
 import { removalHolds } from "./removal-holds.ts";
 import {
   type CheckedBackend,

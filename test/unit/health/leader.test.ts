@@ -3,7 +3,8 @@
 // loss repaired by campaigning again on a new lease.
 
 import { describe, expect, test } from "bun:test";
-import { createLeadership, type Leadership } from "../../../src/health/leader.ts";
+import { createLeadership } from "../../../src/health/leader.ts";
+import type { Leadership } from "../../../src/health/leadership.ts";
 import { createLogger } from "../../../src/log.ts";
 import { createFakeRemovalEtcd, createManualClock } from "./fake-removal-etcd.ts";
 
@@ -24,6 +25,10 @@ function setup() {
       log,
     });
   return { clock, etcd, lines, candidate };
+}
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await Bun.sleep(1);
 }
 
 /** Starts a candidate without its timer loop (the manual clock never fires timers). */
@@ -138,6 +143,48 @@ describe("removal leadership", () => {
     expect(a.fence()?.key).not.toBe(first.key);
     expect(etcd.keys.has(first.key)).toBe(false);
     expect(etcd.leases.size).toBe(1);
+  });
+
+  test("stop leaves an unreachable etcd alone: no resign after TTL/2 without renewals", async () => {
+    const { candidate, etcd, clock, lines } = setup();
+    const a = started(candidate("host-a:1"));
+    await a.step();
+    etcd.setDown(true);
+    clock.advance(TTL_MS / 2);
+    await a.stop();
+    etcd.setDown(false);
+    // Not revoked: it ends with its TTL.
+    expect(etcd.leases.size).toBe(1);
+    expect(lines.join("")).toContain("resigned=false");
+  });
+
+  test("stop does not wait for a round stuck on etcd", async () => {
+    const clock = createManualClock();
+    // The first round starts at once; later ones never do.
+    const timers = {
+      ...clock,
+      setTimer: (ms: number, run: () => void) => (ms === 0 && run(), () => {}),
+    };
+    const etcd = createFakeRemovalEtcd(clock);
+    let stuck = false;
+    const client = etcd.client();
+    const store = {
+      ...client,
+      campaign: () => {
+        stuck = true;
+        return new Promise<never>(() => {});
+      },
+    };
+    const a = createLeadership({
+      ...{ store, prefix: "/apps/", ttlMs: TTL_MS, identity: "host-a:1", clock: timers },
+      log: createLogger(() => {}),
+    });
+    a.start();
+    await waitUntil(() => stuck);
+    await a.stop();
+    expect(a.status().state).toBe("stopped");
+    // The lease it holds was fresh: revoked on the way out.
+    expect(etcd.leases.size).toBe(0);
   });
 
   test("stop without a lease closes the store; a stopped candidate never leads", async () => {
