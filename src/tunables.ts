@@ -85,3 +85,15 @@ export const SLOTS = {
   /** Spare slots never exceed this many per backend. */
   maxSpares: 1024,
 } as const;
+
+/** systemd notifications (src/systemd). */
+export const SYSTEMD = {
+  /** A STATUS= change is sent after this much quiet, so a burst of applies sends one line, */
+  statusQuietMs: 100,
+  /** and never later than this after the first change: at most a few lines a second. */
+  statusMaxDelayMs: 400,
+  /** STATUS= is cut to this many characters: `systemctl status` shows it on one line. */
+  statusMaxChars: 240,
+  /** A NOTIFY_SOCKET that fails is logged again after this long, not at every send. */
+  failureLogEveryMs: 60_000,
+} as const;
