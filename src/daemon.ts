@@ -3,23 +3,24 @@
 
 import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { createAdminApp } from "./admin/app.ts";
 import { createAdminListeners } from "./admin/listen.ts";
 import { createApplier } from "./apply/applier.ts";
 import { createConfigFile } from "./apply/config-file.ts";
 import { createApplyCycle } from "./apply/cycle.ts";
 import { createApplyRecord } from "./apply/record.ts";
+import { canBind } from "./can-bind.ts";
 import { createCoalescer } from "./coalesce.ts";
-import type { SluiceConfig } from "./config/schema.ts";
+import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
+import { daemonAdmin } from "./daemon-admin.ts";
 import { createDesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
-import { describeError } from "./errors.ts";
-import { runtimePaths } from "./haproxy/paths.ts";
+import { type RuntimePaths, runtimePaths } from "./haproxy/paths.ts";
 import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
-import { createSupervisor } from "./haproxy/supervisor.ts";
+import { createSupervisor, type Supervisor } from "./haproxy/supervisor.ts";
 import { createInstanceLock } from "./instance-lock.ts";
-import { type Part, startParts } from "./lifecycle.ts";
+import { startFromLastGood } from "./last-good-start.ts";
+import { type Part, startParts, untilStopSignal } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMemoDecoder } from "./model/build.ts";
 import { keysToSave } from "./model/rejected.ts";
@@ -31,21 +32,31 @@ import {
   serverStateFile,
 } from "./pipeline.ts";
 import { createReconciler } from "./reconcile/reconciler.ts";
-import { createSnapshotSaver, readSnapshot, snapshotPath } from "./snapshot.ts";
-import { buildStatus } from "./status-report.ts";
+import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
+import { buildStatus, systemdFacts } from "./status-report.ts";
+import { createSystemdPart } from "./systemd/part.ts";
 import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
 
-/** Whether `host:port` is free to bind, tried with a listener that is closed at once. */
-function canBind(host: string, port: number): boolean {
-  try {
-    Bun.listen({ hostname: host, port, socket: { data() {} } }).stop(true);
-    return true;
-  } catch {
-    return false;
-  }
+/** The HAProxy supervisor for `[haproxy]`. */
+function daemonSupervisor(
+  haproxy: HaproxyConfig,
+  paths: RuntimePaths,
+  onRestarted: () => void,
+  log: Logger,
+): Supervisor {
+  return createSupervisor({
+    binary: haproxy.binary,
+    config: haproxy.config,
+    mode: haproxy.reload,
+    paths,
+    stopTimeoutMs: haproxy.hardStopAfterMs,
+    maxOldWorkers: haproxy.maxOldWorkers,
+    onRestarted,
+    log,
+  });
 }
 
 /** The daemon's pieces, wired together but not started. */
@@ -55,17 +66,13 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const paths = runtimePaths(haproxy.runtimeDir);
   const pipeline = createRenderPipeline(config);
   const file = createConfigFile({ path: haproxy.config, check: pipeline.check });
-  const supervisor = createSupervisor({
-    binary: haproxy.binary,
-    config: haproxy.config,
-    mode: haproxy.reload,
-    paths,
-    stopTimeoutMs: haproxy.hardStopAfterMs,
-    maxOldWorkers: haproxy.maxOldWorkers,
-    // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
-    onRestarted: () => void cycle.queue.request("reload").catch(() => undefined),
+  const systemd = createSystemdPart({
     log,
+    facts: () => systemdFacts({ reconciler, discovery, record }),
   });
+  // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
+  const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
+  const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
   const applier = createApplier({ file, supervisor });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
   const decode = createMemoDecoder();
@@ -101,34 +108,47 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     record,
     log,
     reloadWaitMs: config.apply.reloadWaitMs,
-    // Saves the key set etcd last gave, not one read back from disk.
-    onApplied: () => desired.source() === "etcd" && snapshots.schedule(),
+    onApplied() {
+      // Saves the key set etcd last gave, not one read back from disk.
+      if (desired.source() === "etcd") snapshots.schedule();
+      systemd.readiness.changed();
+    },
+    onFailed: () => systemd.readiness.changed(),
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
   const status = () => buildStatus({ discovery, supervisor, reconciler, desired, record, cycle });
-  const app = createAdminApp({
+  const app = daemonAdmin({
+    reconciler,
+    desired,
+    file,
+    cycle,
+    token,
     status,
-    services: () => reconciler.served().services,
-    rejected: () => reconciler.latest().rejected,
-    plan: () => {
-      const current = desired.current();
-      const { plan, holds } = reconciler.prepare(current);
-      return { revision: current.revision, plan, held: holds };
-    },
-    config: () => file.read(),
-    reload: async () => (await cycle.queue.request("reload")).outcome,
-    token: () => token,
+    readiness: systemd.readiness,
   });
-  return { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots, app };
+  return {
+    haproxy,
+    supervisor,
+    applier,
+    discovery,
+    desired,
+    cycle,
+    coalescer,
+    snapshots,
+    app,
+    systemd,
+  };
 }
 
 /** The daemon's parts, in start order; they stop in reverse. */
 function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log: Logger): Part[] {
   const { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots } = pieces;
+  const { readiness } = pieces.systemd;
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const admin = createAdminListeners(config.admin, pieces.app.fetch);
   return [
+    pieces.systemd,
     createInstanceLock({
       directories: [haproxy.runtimeDir, dirname(haproxy.config), config.stateDir],
       locked: [config.stateDir, haproxy.runtimeDir],
@@ -168,6 +188,7 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
             coalescer.poke();
           },
           onState(state) {
+            readiness.changed();
             if (state.connected) log.info("etcd connected", { revision: state.revision });
             else
               log.warn("etcd disconnected; serving the last known state", {
@@ -191,46 +212,9 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
 
   function onHangup(): void {
     log.info("SIGHUP: rendering again");
-    applyLatest();
+    // systemd's reload signal: a reload window for it (Type=notify-reload works too).
+    void readiness.reloading(() => cycle.queue.request("apply")).catch(() => undefined);
   }
-}
-
-/**
- * Serves the last good config at once, so traffic flows even before etcd answers, and takes the
- * keys behind it from the last snapshot until etcd confirms or changes them.
- */
-async function startFromLastGood(
-  config: SluiceConfig,
-  applier: ReturnType<typeof createApplier>,
-  desired: ReturnType<typeof createDesiredStore>,
-  applyLatest: () => void,
-  log: Logger,
-): Promise<void> {
-  try {
-    if (await applier.startFromLastGood()) log.info("haproxy started from the last good config");
-  } catch (error) {
-    log.warn("cannot start from the last good config", { error: describeError(error) });
-  }
-  const snapshot = readSnapshot(snapshotPath(config.stateDir));
-  if (snapshot && desired.fromSnapshot(snapshot)) {
-    log.info("serving the last known state until etcd answers", {
-      revision: snapshot.revision,
-      saved_at: snapshot.savedAt,
-    });
-    applyLatest();
-  }
-}
-
-/** Resolves when SIGTERM or SIGINT arrives. */
-function untilStopSignal(log: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info("stopping", { signal });
-      resolve();
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
 }
 
 /** `sluice serve`: runs until SIGTERM or SIGINT; resolves with the exit code. */
@@ -239,8 +223,10 @@ export async function runDaemon(
   options: DaemonOptions = {},
 ): Promise<number> {
   const log = options.log ?? createLogger();
-  const running = await startParts(daemonParts(config, wire(config, options, log), log), log);
+  const pieces = wire(config, options, log);
+  const running = await startParts(daemonParts(config, pieces, log), log);
   await untilStopSignal(log);
+  pieces.systemd.readiness.stopping();
   await running.stop();
   log.info("stopped");
   return 0;
