@@ -23,6 +23,12 @@ function configPath(args: ParsedArgs): string {
   return typeof value === "string" ? value : DEFAULT_CONFIG_PATH;
 }
 
+/** Where lbctl looks for the daemon: `--config` and `--admin`. */
+function adminLookup(args: ParsedArgs): { configFile: string; adminUrl: string | undefined } {
+  const admin = args.flags.get("admin");
+  return { configFile: configPath(args), adminUrl: typeof admin === "string" ? admin : undefined };
+}
+
 function printJson(io: Io, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
 }
@@ -81,18 +87,28 @@ export const COMMANDS: Record<string, Command> = {
     booleans: ["json"],
     async run(args, io) {
       const { fetchAdmin } = await import("./admin-client.ts");
-      const admin = args.flags.get("admin");
-      const status = await fetchAdmin(
-        configPath(args),
-        typeof admin === "string" ? admin : undefined,
-        "/v1/status",
-      );
+      const status = await fetchAdmin(adminLookup(args), "/v1/status");
       if (args.flags.get("json")) printJson(io, status);
       else {
         const { formatStatus } = await import("./format.ts");
         io.out(formatStatus(status as Status));
       }
       return 0;
+    },
+  },
+
+  reload: {
+    summary: "render and apply now, reloading HAProxy (POST /v1/reload; systemd's ExecReload)",
+    usage: "reload [--config FILE] [--admin URL] [--json]",
+    valued: ["config", "admin"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { reloadDaemon } = await import("./reload.ts");
+      const report = await reloadDaemon(adminLookup(args));
+      if (args.flags.get("json")) printJson(io, report.body);
+      else if (report.ok) io.out(`${report.message}\n`);
+      else io.err(`${report.message}\n`);
+      return report.ok ? 0 : 1;
     },
   },
 };
