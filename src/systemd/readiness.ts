@@ -114,6 +114,8 @@ export function createReadiness(options: ReadinessOptions): Readiness {
       if (!state.is("starting")) return;
       state.moveTo("ready");
       send(["READY=1"], statusText());
+      // The counts of what HAProxy now serves are known once the apply is recorded.
+      coalescer.poke();
     },
     reloading,
     changed: () => coalescer.poke(),

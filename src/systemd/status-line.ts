@@ -7,8 +7,8 @@ import { SYSTEMD } from "../tunables.ts";
 export type StatusFacts = {
   /** Whether HAProxy has served a good config yet (READY=1 was sent). */
   serving: boolean;
-  /** Services and backends in the served config; undefined before an apply counted them (HAProxy
-   * started on the last good file). */
+  /** Services and backends in the served config; undefined until an apply has counted them (the
+   * first start, or HAProxy started on the last good file). */
   counts: { services: number; backends: number } | undefined;
   etcdConnected: boolean;
   /** The last apply's error, until an apply succeeds. */
@@ -25,7 +25,7 @@ function servingText(facts: StatusFacts): string {
   const what = counts
     ? `${plural(counts.services, "service")}, ${plural(counts.backends, "backend")}`
     : undefined;
-  if (facts.etcdConnected) return `serving ${what ?? "the last good config"}; etcd connected`;
+  if (facts.etcdConnected) return `${what ? `serving ${what}` : "haproxy serving"}; etcd connected`;
   return what
     ? `etcd disconnected, serving the last known state (${what})`
     : "etcd disconnected, serving the last good config";

@@ -19,7 +19,7 @@ describe("describeStatus", () => {
       { etcdConnected: false },
       "etcd disconnected, serving the last known state (12 services, 48 backends)",
     ],
-    [{ counts: undefined }, "serving the last good config; etcd connected"],
+    [{ counts: undefined }, "haproxy serving; etcd connected"],
     [
       { counts: undefined, etcdConnected: false },
       "etcd disconnected, serving the last good config",
