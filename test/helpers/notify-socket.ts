@@ -2,9 +2,9 @@
 // without blocking, keeping every message with the time it arrived.
 
 import { dlopen, FFIType, ptr } from "bun:ffi";
-import { chmodSync, chownSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, readFileSync, rmSync } from "node:fs";
 import { encodeNotifyAddress } from "../../src/systemd/address.ts";
-import { waitFor } from "./ports.ts";
+import { waitFor as waitUntil } from "./ports.ts";
 
 const SOCK_DGRAM = 2;
 const SOCK_NONBLOCK = 0o4000;
@@ -27,7 +27,14 @@ export type TestNotifySocket = {
   messages(): NotifyMessage[];
   /** Messages with the line `line` (e.g. `READY=1`). */
   withLine(line: string): NotifyMessage[];
-  /** Resolves with the first message after index `from` that has `line`. */
+  /** Resolves with the first message from index `from` on that `match` accepts. */
+  waitFor(
+    what: string,
+    match: (message: NotifyMessage) => boolean,
+    timeoutMs?: number,
+    from?: number,
+  ): Promise<NotifyMessage>;
+  /** Resolves with the first message from index `from` on that has the line `line`. */
   waitForLine(line: string, timeoutMs?: number, from?: number): Promise<NotifyMessage>;
   close(): void;
 };
@@ -65,8 +72,21 @@ export function bindNotifySocket(
     }
   };
   const timer = setInterval(drain, 5);
-  const withLine = (line: string) =>
-    received.filter((message) => message.text.split("\n").includes(line));
+  const withLine = (line: string) => received.filter((message) => hasLine(message, line));
+  const waitFor = (
+    what: string,
+    match: (message: NotifyMessage) => boolean,
+    timeoutMs = 10_000,
+    from = 0,
+  ) =>
+    waitUntil(
+      `${what} on ${name}`,
+      () => {
+        drain();
+        return received.slice(from).find(match);
+      },
+      timeoutMs,
+    );
   return {
     name,
     messages() {
@@ -77,21 +97,33 @@ export function bindNotifySocket(
       drain();
       return withLine(line);
     },
-    waitForLine: (line, timeoutMs = 10_000, from = 0) =>
-      waitFor(
-        `${line} on ${name}`,
-        () => {
-          drain();
-          return received.slice(from).find((message) => message.text.split("\n").includes(line));
-        },
-        timeoutMs,
-      ),
+    waitFor,
+    waitForLine: (line, timeoutMs, from) =>
+      waitFor(line, (message) => hasLine(message, line), timeoutMs, from),
     close() {
       clearInterval(timer);
       libc.close(socket);
       if (path) rmSync(path, { force: true });
     },
   };
+}
+
+/** Whether `message` has the line `line` (`READY=1`). */
+export function hasLine(message: NotifyMessage, line: string): boolean {
+  return message.text.split("\n").includes(line);
+}
+
+/**
+ * The kernel's CLOCK_MONOTONIC in µs, read from /proc/timer_list ("now at N nsecs" is
+ * ktime_get()); what systemd takes as reload_begin_usec. Needs root; undefined otherwise.
+ */
+export function kernelMonotonicMicros(): bigint | undefined {
+  try {
+    const match = /now at (\d+) nsecs/.exec(readFileSync("/proc/timer_list", "utf8"));
+    return match ? BigInt(match[1]!) / 1000n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The value of `key` in a notification (`STATUS`, `MONOTONIC_USEC`), if it has one. */

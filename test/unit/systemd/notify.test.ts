@@ -2,13 +2,17 @@
 // NOTIFY_SOCKET nothing happens, and a socket that fails is logged, throttled, never thrown.
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SluiceError } from "../../../src/errors.ts";
 import { loadLibc } from "../../../src/systemd/libc.ts";
 import { createNotifier } from "../../../src/systemd/notify.ts";
-import { bindNotifySocket, type TestNotifySocket } from "../../helpers/notify-socket.ts";
+import {
+  bindNotifySocket,
+  kernelMonotonicMicros,
+  type TestNotifySocket,
+} from "../../helpers/notify-socket.ts";
 import { createMemoryLogger } from "../haproxy/fake-haproxy.ts";
 
 const cleanups: Array<() => void> = [];
@@ -139,27 +143,14 @@ describe("createNotifier", () => {
 describe("MONOTONIC_USEC", () => {
   // /proc/timer_list's "now at" is the kernel's ktime_get(): CLOCK_MONOTONIC, which systemd reads
   // for reload_begin_usec and compares MONOTONIC_USEC with.
-  const kernelMonotonicMicros = () => {
-    const match = /now at (\d+) nsecs/.exec(readFileSync("/proc/timer_list", "utf8"));
-    return BigInt(match![1]!) / 1000n;
-  };
-  const readable = (() => {
-    try {
-      kernelMonotonicMicros();
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  test.skipIf(!readable)("is CLOCK_MONOTONIC in microseconds", () => {
+  test.skipIf(kernelMonotonicMicros() === undefined)("is CLOCK_MONOTONIC in microseconds", () => {
     const notifier = createNotifier({
       log: createMemoryLogger(),
       environment: { NOTIFY_SOCKET: "@unused" },
     });
-    const before = kernelMonotonicMicros();
+    const before = kernelMonotonicMicros()!;
     const value = BigInt(notifier.monotonicMicros()!);
-    const after = kernelMonotonicMicros();
+    const after = kernelMonotonicMicros()!;
     expect(value).toBeGreaterThanOrEqual(before);
     expect(value).toBeLessThanOrEqual(after);
   });
