@@ -20,7 +20,7 @@ import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor, type Supervisor } from "./haproxy/supervisor.ts";
 import { createInstanceLock } from "./instance-lock.ts";
 import { startFromLastGood } from "./last-good-start.ts";
-import { type Part, startParts, untilStopSignal } from "./lifecycle.ts";
+import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMemoDecoder } from "./model/build.ts";
 import { keysToSave } from "./model/rejected.ts";
@@ -32,6 +32,7 @@ import {
   serverStateFile,
 } from "./pipeline.ts";
 import { createReconciler } from "./reconcile/reconciler.ts";
+import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
 import { createSystemdPart } from "./systemd/part.ts";
@@ -142,7 +143,12 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
 }
 
 /** The daemon's parts, in start order; they stop in reverse. */
-function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log: Logger): Part[] {
+function daemonParts(
+  config: SluiceConfig,
+  pieces: ReturnType<typeof wire>,
+  signals: DaemonSignals,
+  log: Logger,
+): Part[] {
   const { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots } = pieces;
   const { readiness } = pieces.systemd;
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
@@ -199,15 +205,7 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
       },
       stop: () => discovery.stop(),
     },
-    {
-      name: "signals",
-      start() {
-        process.on("SIGHUP", onHangup);
-      },
-      stop() {
-        process.off("SIGHUP", onHangup);
-      },
-    },
+    signals.hangupPart(onHangup),
   ];
 
   function onHangup(): void {
@@ -224,10 +222,16 @@ export async function runDaemon(
 ): Promise<number> {
   const log = options.log ?? createLogger();
   const pieces = wire(config, options, log);
-  const running = await startParts(daemonParts(config, pieces, log), log);
-  await untilStopSignal(log);
-  pieces.systemd.readiness.stopping();
-  await running.stop();
+  const signals = listenForSignals(log);
+  // STOPPING=1 as soon as the signal comes, even during start-up (which then ends first).
+  void signals.stopRequested.then(() => pieces.systemd.readiness.stopping());
+  try {
+    const running = await startParts(daemonParts(config, pieces, signals, log), log);
+    await signals.stopRequested;
+    await running.stop();
+  } finally {
+    signals.dispose();
+  }
   log.info("stopped");
   return 0;
 }

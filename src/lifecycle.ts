@@ -40,15 +40,3 @@ export async function startParts(parts: readonly Part[], log: Logger): Promise<R
   }
   return { stop };
 }
-
-/** Resolves when SIGTERM or SIGINT arrives. */
-export function untilStopSignal(log: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info("stopping", { signal });
-      resolve();
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
-}
