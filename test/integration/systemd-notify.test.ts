@@ -5,7 +5,7 @@
 // exit 0 with no HAProxy left; no HAProxy carries NOTIFY_SOCKET.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackendPool } from "../helpers/backend.ts";
@@ -87,6 +87,12 @@ function lifecycleKinds(from = 0): string[] {
     );
 }
 
+/** What HAProxy's frontend answers, on a connection of its own (an idle keep-alive connection
+ * would make HAProxy's soft stop wait for hard_stop_after). */
+async function served(): Promise<string> {
+  return (await sluice.get("/", { headers: { connection: "close" } })).text();
+}
+
 function haproxyPids(): number[] {
   return processesWith("haproxy", sluice.dir);
 }
@@ -148,7 +154,7 @@ describe("sluice under a systemd-like unit", () => {
     const gaps = pings.slice(1).map((ping, i) => ping.at - pings[i]!.at);
     expect(Math.max(...gaps)).toBeLessThan(WATCHDOG_USEC / 1000);
     expect(lifecycleKinds(from)).toEqual([]);
-    expect(await (await sluice.get("/")).text()).toBe("a");
+    expect(await served()).toBe("a");
     expect(notifyField(disconnected, "STATUS")).toBe(
       "etcd disconnected, serving the last known state (1 service, 1 backend)",
     );
@@ -175,9 +181,40 @@ describe("sluice under a systemd-like unit", () => {
       expect(BigInt(stamp!)).toBeGreaterThanOrEqual(before);
       expect(BigInt(stamp!)).toBeLessThanOrEqual(after);
     }
-    expect(await (await sluice.get("/")).text()).toBe("a");
+    expect(await served()).toBe("a");
   });
 
+  test("a reload HAProxy refuses is RELOADING=1, then READY=1 saying it failed; lbctl exits 1", async () => {
+    writeFileSync(sluice.templateFile, "global\n    no-such-keyword {{ revision }}\n");
+    const from = notify.messages().length;
+    const run = Bun.spawnSync(asUnitUser(user, [lbctl, "reload", "--config", sluice.configFile]), {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    rmSync(sluice.templateFile);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr.toString()).toContain("reload failed: ");
+    expect(run.stderr.toString()).toContain("no-such-keyword");
+    await notify.waitForLine("READY=1", 5000, from);
+    expect(lifecycleKinds(from)).toEqual(["RELOADING=1", "READY=1"]);
+    const ready = notify.withLine("READY=1").at(-1)!;
+    expect(notifyField(ready, "STATUS")).toContain(
+      "last change failed, the old config keeps serving",
+    );
+    expect(await served()).toBe("a");
+  });
+
+  test("restarted while etcd is down, READY=1 comes from the last good config", async () => {
+    const from = notify.messages().length;
+    expect(await sluice.restart()).toBe(0);
+    const ready = await notify.waitForLine("READY=1", 30_000, from);
+    expect(await served()).toBe("a");
+    expect(lifecycleKinds(from)).toEqual(["STOPPING=1", "READY=1"]);
+    expect(notifyField(ready, "STATUS")).toStartWith("etcd disconnected, serving the last");
+  }, 60_000);
+
+  // Right after the restart's READY=1: SIGTERM is handled from the start, not only once every part
+  // has started (the default action would end sluice with 143 and HAProxy unstopped).
   test("SIGTERM is STOPPING=1 and exit 0, with no HAProxy left", async () => {
     const from = notify.messages().length;
     const dir = sluice.dir;
