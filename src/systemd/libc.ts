@@ -44,12 +44,12 @@ export function loadLibc(): NotifyLibc {
   try {
     symbols = loadSymbols();
   } catch (error) {
+    // Without it a Type=notify unit never sees READY=1 and times out: say the likely cause.
     throw new SluiceError(
       "notify",
-      `cannot load libc.so.6 for sd_notify: ${describeError(error)}`,
-      {
-        cause: error,
-      },
+      `cannot load libc.so.6 for sd_notify: ${describeError(error)} ` +
+        "(bun:ffi needs the JIT: MemoryDenyWriteExecute= must be off)",
+      { cause: error },
     );
   }
   /** errno of the call just made, as text; read at once, before anything else can change it. */
