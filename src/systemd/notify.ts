@@ -31,7 +31,11 @@ export type NotifierOptions = {
 /** A notifier for NOTIFY_SOCKET; without it, one that does nothing. */
 export function createNotifier(options: NotifierOptions): Notifier {
   const socketName = (options.environment ?? process.env).NOTIFY_SOCKET;
-  if (!socketName) return disabledNotifier;
+  return socketName ? createSocketNotifier(socketName, options) : disabledNotifier;
+}
+
+/** Notifications to `socketName`; libc and the address are set up at the first use. */
+function createSocketNotifier(socketName: string, options: NotifierOptions): Notifier {
   const { log } = options;
   const throttle = createLogThrottle({
     windowMs: SYSTEMD.failureLogEveryMs,
@@ -47,7 +51,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   function prepare(): { libc: NotifyLibc; address: NotifyAddress } | undefined {
     if (setup || broken) return setup;
     try {
-      setup = { address: encodeNotifyAddress(socketName!), libc: (options.libc ?? loadLibc)() };
+      setup = { address: encodeNotifyAddress(socketName), libc: (options.libc ?? loadLibc)() };
     } catch (error) {
       broken = true;
       log.warn("systemd notifications are off", { error: describeError(error) });
