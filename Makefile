@@ -5,7 +5,7 @@ TSC := node_modules/.bin/tsc
 BIOME := node_modules/.bin/biome
 SOURCES := $(shell find src templates -type f) package.json package-lock.json packaging/build.ts
 
-.PHONY: demo test build deps lint typecheck unit integration bench clean
+.PHONY: demo test build deps lint typecheck unit integration bench clean rpm
 
 demo:
 	bash packaging/demo.sh
@@ -30,6 +30,11 @@ build: dist/sluice
 dist/sluice: deps $(SOURCES)
 	$(BUN) packaging/build.ts dist/sluice
 	ln -sf sluice dist/lbctl
+
+# dist/sluice-<version>-1.<arch>.rpm; `make rpm ARCH=aarch64` cross-compiles with Bun.
+ARCH ?= $(shell uname -m)
+rpm: build
+	bash packaging/rpm.sh $(ARCH)
 
 unit: deps
 	$(BUN) test test/unit

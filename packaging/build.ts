@@ -9,6 +9,8 @@ import protobuf from "protobufjs";
 
 const root = join(import.meta.dir, "..");
 const outfile = process.argv[2] ?? join(root, "dist", "sluice");
+// A Bun compile target such as "bun-linux-arm64" cross-compiles; default: this machine.
+const target = process.argv[3] as Bun.Build.CompileTarget | undefined;
 const protoDir = join(root, "node_modules", "etcd3", "proto");
 // biome-ignore lint/suspicious/noTemplateCurlyInString: this is the source text to find
 const LOAD_CALL = "(0, proto_loader_1.loadSync)(`${__dirname}/../proto/rpc.proto`, {";
@@ -33,7 +35,7 @@ const embedEtcdProtos: Bun.BunPlugin = {
 
 const result = await Bun.build({
   entrypoints: [join(root, "src", "main.ts")],
-  compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+  compile: { outfile, ...(target ? { target } : {}), autoloadDotenv: false, autoloadBunfig: false },
   target: "bun",
   minify: { syntax: true, whitespace: true },
   sourcemap: "none",
