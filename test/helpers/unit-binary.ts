@@ -1,14 +1,16 @@
-// The executable the systemd unit runs, installed where a test can run it like the unit does.
-// unitBinary() alone says where it comes from, so a later step can take it from the RPM instead.
+// The executable the systemd unit runs, taken from the RPM, installed where a test can run it
+// like the unit does.
 
-import { chmodSync, copyFileSync, existsSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { SLUICE_BINARY } from "./sluice.ts";
+import { buildRpm, extractRpm } from "./rpm.ts";
 
-/** The sluice executable the unit would run: for now the compiled dist/sluice. */
+let extracted: string | undefined;
+
+/** The sluice executable the unit would run: usr/bin/sluice extracted from the built RPM. */
 export function unitBinary(): string {
-  if (!existsSync(SLUICE_BINARY)) throw new Error(`${SLUICE_BINARY} is missing: run make build`);
-  return SLUICE_BINARY;
+  extracted ??= join(extractRpm(buildRpm()), "usr/bin/sluice");
+  return extracted;
 }
 
 /**
