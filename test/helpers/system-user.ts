@@ -17,6 +17,8 @@ export function ensureSystemUser(name: string): SystemUser {
         "--system",
         "--user-group",
         "--no-create-home",
+        "--home-dir",
+        "/var/lib/sluice",
         "--shell",
         "/usr/sbin/nologin",
         name,
