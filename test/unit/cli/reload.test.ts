@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { runCommand } from "../../../src/cli/commands.ts";
+import { runLbctl } from "../../helpers/cli.ts";
 
 type Answer = { status: number; body: unknown };
 const cleanups: Array<() => void> = [];
@@ -42,15 +42,7 @@ function fakeDaemon(answer: Answer = { status: 200, body: { ok: true, outcome: "
   return { dir, socket, url: `http://127.0.0.1:${tcp.port}`, tcpPort: tcp.port, seen, config };
 }
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCommand("lbctl", argv, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  });
-  return { code, out: out.join(""), err: err.join("") };
-}
+const run = runLbctl;
 
 describe("lbctl reload", () => {
   test("POSTs /v1/reload on the configured unix socket and prints the outcome", async () => {
