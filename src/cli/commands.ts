@@ -15,6 +15,8 @@ export type Command = {
   usage: string;
   valued: string[];
   booleans: string[];
+  /** Flags that take a value and may be given more than once. */
+  repeated?: string[];
   run(args: ParsedArgs, io: Io): Promise<number>;
 };
 
@@ -112,14 +114,15 @@ export async function runCommand(program: string, argv: string[], io: Io): Promi
     io.out(usage(program));
     return name ? 0 : 2;
   }
-  if (name === "--version") return COMMANDS.version!.run({ flags: new Map(), positionals: [] }, io);
+  if (name === "--version")
+    return COMMANDS.version!.run({ flags: new Map(), lists: new Map(), positionals: [] }, io);
   const command = COMMANDS[name];
   if (!command) {
     io.err(`${program}: unknown command "${name}"\n${usage(program)}`);
     return 2;
   }
   try {
-    const args = parseArgs(rest, command.valued, command.booleans);
+    const args = parseArgs(rest, command.valued, command.booleans, command.repeated);
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
