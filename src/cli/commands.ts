@@ -97,6 +97,30 @@ export const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+
+  register: {
+    summary: "register SVC at ADDR on an etcd lease and keep it; delete it on SIGTERM/SIGINT",
+    usage:
+      "register SVC ADDR [--name N] [--ttl 10s] [--weight W] [--meta k=v]... [--drain-on-stop D] [--etcd URL,...] [--config FILE]",
+    valued: ["name", "ttl", "weight", "drain-on-stop", "etcd", "config"],
+    booleans: [],
+    repeated: ["meta"],
+    async run(args, io) {
+      const { runRegister } = await import("../register/run.ts");
+      return runRegister(args, io);
+    },
+  },
+
+  deregister: {
+    summary: "delete the registration <prefix>SVC/NAME from etcd (1 when there is none)",
+    usage: "deregister SVC NAME [--etcd URL,...] [--config FILE] [--json]",
+    valued: ["etcd", "config"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { runDeregister } = await import("../register/run.ts");
+      return runDeregister(args, io);
+    },
+  },
 };
 
 /** The usage text listing every command. */
