@@ -106,8 +106,11 @@ export const COMMANDS: Record<string, Command> = {
     booleans: [],
     repeated: ["meta"],
     async run(args, io) {
+      // Arguments first: a mistake is reported before gRPC is loaded.
+      const { parseRegisterArgs } = await import("../register/request.ts");
+      const request = parseRegisterArgs(args);
       const { runRegister } = await import("../register/run.ts");
-      return runRegister(args, io);
+      return runRegister(request, io);
     },
   },
 
@@ -117,8 +120,10 @@ export const COMMANDS: Record<string, Command> = {
     valued: ["etcd", "config"],
     booleans: ["json"],
     async run(args, io) {
+      const { parseDeregisterArgs } = await import("../register/request.ts");
+      const request = parseDeregisterArgs(args);
       const { runDeregister } = await import("../register/run.ts");
-      return runDeregister(args, io);
+      return runDeregister(request, io, args.flags.get("json") === true);
     },
   },
 };

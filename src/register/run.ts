@@ -3,7 +3,7 @@
 // SIGTERM or SIGINT.
 
 import { existsSync } from "node:fs";
-import { type ParsedArgs, UsageError } from "../cli/args.ts";
+import { UsageError } from "../cli/args.ts";
 import type { Io } from "../cli/commands.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfigText } from "../config/load.ts";
 import type { EtcdConfig } from "../config/schema.ts";
@@ -13,9 +13,8 @@ import { REGISTER } from "../tunables.ts";
 import { createEtcdStore } from "./etcd-store.ts";
 import { LeaseRegistrar } from "./registrar.ts";
 import {
+  type DeregisterRequest,
   daemonVerdict,
-  parseDeregisterArgs,
-  parseRegisterArgs,
   type RegisterRequest,
   registrationKey,
   registrationValue,
@@ -45,8 +44,7 @@ function callTimeoutMs(etcd: EtcdConfig, ttlSeconds: number): number {
 }
 
 /** `register SVC ADDR ...`: keeps the registration until a signal; resolves with the exit code. */
-export async function runRegister(args: ParsedArgs, io: Io): Promise<number> {
-  const request = parseRegisterArgs(args);
+export async function runRegister(request: RegisterRequest, io: Io): Promise<number> {
   const etcd = etcdTarget(request);
   const key = registrationKey(etcd.prefix, request.service, request.name);
   const value = registrationValue(request);
@@ -85,14 +83,17 @@ export async function runRegister(args: ParsedArgs, io: Io): Promise<number> {
 }
 
 /** `deregister SVC NAME`: 0 when the key was deleted, 1 when there was none. */
-export async function runDeregister(args: ParsedArgs, io: Io): Promise<number> {
-  const request = parseDeregisterArgs(args);
+export async function runDeregister(
+  request: DeregisterRequest,
+  io: Io,
+  json: boolean,
+): Promise<number> {
   const etcd = etcdTarget(request);
   const key = registrationKey(etcd.prefix, request.service, request.name);
   const store = createEtcdStore({ etcd, callTimeoutMs: etcd.dialTimeoutMs });
   try {
     const deleted = await store.delete(key);
-    if (args.flags.get("json")) io.out(`${JSON.stringify({ key, deleted })}\n`);
+    if (json) io.out(`${JSON.stringify({ key, deleted })}\n`);
     else if (deleted) io.out(`deregistered ${key}\n`);
     else io.err(`no registration at ${key}\n`);
     return deleted ? 0 : 1;
