@@ -35,7 +35,7 @@ top=$out/rpm
 rm -rf "$top"
 mkdir -p "$top"/{SOURCES,SPECS,BUILD,RPMS,SRPMS}
 cp "$binary" "$top/SOURCES/sluice"
-cp systemd/sluice.service packaging/sluice.sysusers packaging/sluice.toml \
+cp systemd/sluice.service systemd/sluice-register@.service packaging/sluice.sysusers packaging/sluice.toml \
   templates/haproxy.cfg.liquid LICENSE README.md CHANGELOG.md "$top/SOURCES/"
 {
   printf '%%global sluice_version %s\n%%global sluice_release %s\n' "$version" "$release"

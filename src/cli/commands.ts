@@ -15,6 +15,8 @@ export type Command = {
   usage: string;
   valued: string[];
   booleans: string[];
+  /** Flags that take a value and may be given more than once. */
+  repeated?: string[];
   run(args: ParsedArgs, io: Io): Promise<number>;
 };
 
@@ -111,6 +113,35 @@ export const COMMANDS: Record<string, Command> = {
       return report.ok ? 0 : 1;
     },
   },
+
+  register: {
+    summary: "register SVC at ADDR on an etcd lease and keep it; delete it on SIGTERM/SIGINT",
+    usage:
+      "register SVC ADDR [--name N] [--ttl 10s] [--weight W] [--meta k=v]... [--drain-on-stop D] [--etcd URL,...] [--config FILE]",
+    valued: ["name", "ttl", "weight", "drain-on-stop", "etcd", "config"],
+    booleans: [],
+    repeated: ["meta"],
+    async run(args, io) {
+      // Arguments first: a mistake is reported before gRPC is loaded.
+      const { parseRegisterArgs } = await import("../register/request.ts");
+      const request = parseRegisterArgs(args);
+      const { runRegister } = await import("../register/run.ts");
+      return runRegister(request, io);
+    },
+  },
+
+  deregister: {
+    summary: "delete the registration <prefix>SVC/NAME from etcd (1 when there is none)",
+    usage: "deregister SVC NAME [--etcd URL,...] [--config FILE] [--json]",
+    valued: ["etcd", "config"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { parseDeregisterArgs } = await import("../register/request.ts");
+      const request = parseDeregisterArgs(args);
+      const { runDeregister } = await import("../register/run.ts");
+      return runDeregister(request, io, args.flags.get("json") === true);
+    },
+  },
 };
 
 /** The usage text listing every command. */
@@ -128,14 +159,15 @@ export async function runCommand(program: string, argv: string[], io: Io): Promi
     io.out(usage(program));
     return name ? 0 : 2;
   }
-  if (name === "--version") return COMMANDS.version!.run({ flags: new Map(), positionals: [] }, io);
+  if (name === "--version")
+    return COMMANDS.version!.run({ flags: new Map(), lists: new Map(), positionals: [] }, io);
   const command = COMMANDS[name];
   if (!command) {
     io.err(`${program}: unknown command "${name}"\n${usage(program)}`);
     return 2;
   }
   try {
-    const args = parseArgs(rest, command.valued, command.booleans);
+    const args = parseArgs(rest, command.valued, command.booleans, command.repeated);
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
