@@ -3,6 +3,7 @@
 //
 // Every load is bounded: wrk runs for a fixed duration, churn and probes for a fixed count.
 // BENCH_CHURN_SECONDS (default 60) and BENCH_SAMPLES (default 50) shorten a run.
+// BENCH_ONLY=render,hitless,health runs only those sections; RESULTS.md keeps the other rows.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -12,10 +13,20 @@ import { startBackend, type TestBackend } from "../test/helpers/backend.ts";
 import { startEtcd } from "../test/helpers/etcd.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
+import { measureCheckCpu, measureDeathToLastRouted } from "./health-figure.ts";
 import { measureRegister } from "./register-figure.ts";
 import { measureRender } from "./render-figure.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
+const SECTIONS = ["render", "hitless", "health"] as const;
+type Section = (typeof SECTIONS)[number];
+const ONLY = process.env.BENCH_ONLY?.split(",") as Section[] | undefined;
+const runs = (section: Section) => ONLY === undefined || ONLY.includes(section);
+/** Which section a figure of RESULTS.md belongs to, by how its name starts. */
+function sectionOf(figure: string): Section {
+  if (figure.startsWith("health:")) return "health";
+  return figure.startsWith("render") ? "render" : "hitless";
+}
 const CHURN_SECONDS = Number(process.env.BENCH_CHURN_SECONDS ?? 60);
 const FORCED_RELOADS = 100;
 /** The test helper configures `hard_stop_after = "5s"`. */
@@ -264,19 +275,8 @@ async function reportRegister(sluice: TestSluice) {
   report("lbctl register SIGTERM→no longer routed p50 / p99", show(times.stopToGone));
 }
 
-const startedAt = new Date();
-// 0. Rendering, in process: how long an apply of a 10,000-server service blocks the event loop.
-{
-  const times = measureRender(10_000, SAMPLES);
-  const [p50, p99] = [percentile(times, 50), percentile(times, 99)];
-  report(
-    "render of 10,000 servers p50 / p99",
-    `${ms(p50)} / ${ms(p99)}`,
-    "p99 ≤ 500 ms",
-    p99 <= 500,
-  );
-}
-try {
+/** Sections 1 and 2: membership churn against the baseline, and propagation at scale. */
+async function hitlessFigures(): Promise<void> {
   // 1. Membership churn with the runtime API (master-worker), and the confd-like baseline.
   await registerWeb(10);
   const modes = [
@@ -414,29 +414,71 @@ try {
       await sluice.stop();
     }
   }
+}
+
+const startedAt = new Date();
+// 0. Rendering, in process: how long an apply of a 10,000-server service blocks the event loop.
+if (runs("render")) {
+  const times = measureRender(10_000, SAMPLES);
+  const [p50, p99] = [percentile(times, 50), percentile(times, 99)];
+  report(
+    "render of 10,000 servers p50 / p99",
+    `${ms(p50)} / ${ms(p99)}`,
+    "p99 ≤ 500 ms",
+    p99 <= 500,
+  );
+}
+try {
+  if (runs("hitless")) await hitlessFigures();
+  // 3. Active health checks: death → last routed request, and the CPU of checking 10,000.
+  if (runs("health")) {
+    await measureDeathToLastRouted(etcd, report);
+    await measureCheckCpu(etcd, (entries) => putMany(etcd.client, entries), report);
+  }
 } finally {
   for (const backend of [...realBackends, probeBase, probeNew, ...churnBackends]) backend.stop();
   await etcd.stop();
 }
 
+const resultsFile = join(import.meta.dir, "RESULTS.md");
+/** Table rows of the last RESULTS.md from the sections not run now (a partial run keeps them). */
+function keptRows(): string[] {
+  if (ONLY === undefined) return [];
+  const old = readFileSync(resultsFile, "utf8").split("\n");
+  return old.filter(
+    (line) =>
+      /^\| (?!figure |--- )/.test(line) && !runs(sectionOf(line.slice(2, line.indexOf(" |")))),
+  );
+}
 const table = [
   "| figure | value | target | met |",
   "| --- | --- | --- | --- |",
-  ...rows.map(
-    (r) =>
-      `| ${r.figure} | ${r.value} | ${r.target} | ${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`,
+  ...[
+    ...keptRows(),
+    ...rows.map(
+      (r) =>
+        `| ${r.figure} | ${r.value} | ${r.target} | ${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`,
+    ),
+  ].sort(
+    (a, b) => SECTIONS.indexOf(sectionOf(a.slice(2))) - SECTIONS.indexOf(sectionOf(b.slice(2))),
   ),
 ].join("\n");
 const cpu = cpus()[0]?.model ?? "unknown CPU";
+const partial = ONLY
+  ? ` (sections ${ONLY.join(", ")}; the other rows are from an earlier run)`
+  : "";
 writeFileSync(
-  join(import.meta.dir, "RESULTS.md"),
+  resultsFile,
   `# make bench: latest results
 
-Run ${startedAt.toISOString()} on ${cpus().length} × ${cpu}. Compiled dist/sluice, HAProxy, etcd,
+Run ${startedAt.toISOString()}${partial} on ${cpus().length} × ${cpu}. Compiled dist/sluice, HAProxy, etcd,
 wrk (2 threads, 8 connections) and the test backends all on loopback. Churn: one membership
 change every 100 ms for ${CHURN_SECONDS} s in a 10-server service. Propagation: a server added to and
 removed from a 2-server round-robin service, timed until the first request it answers and until two
-requests in a row miss it, beside a service of 10 / 1,000 / 10,000 servers.
+requests in a row miss it, beside a service of 10 / 1,000 / 10,000 servers. Health: a backend of a
+4-server service dies (its listener closes) under sequential load, again and again; "last routed" is
+the last time HAProxy picked it (its \`lbtot\` grew, read every 5 ms); and 10,000 servers on 50
+loopback ports checked by TCP every 2 s, CPU from /proc/PID/stat.
 
 ${table}
 `,

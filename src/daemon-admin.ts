@@ -1,6 +1,6 @@
 // The admin API's handlers over the daemon's pieces (wiring, like daemon.ts).
 
-import { createAdminApp } from "./admin/app.ts";
+import { type AdminHandlers, createAdminApp } from "./admin/app.ts";
 import type { ConfigFile } from "./apply/config-file.ts";
 import type { ApplyCycle } from "./apply/cycle.ts";
 import type { DesiredStore } from "./desired.ts";
@@ -11,6 +11,7 @@ import type { Readiness } from "./systemd/readiness.ts";
 /** The admin API over the daemon's pieces. */
 export function daemonAdmin(pieces: {
   reconciler: Reconciler;
+  serverHealth: AdminHandlers["serverHealth"];
   desired: DesiredStore;
   file: ConfigFile;
   cycle: ApplyCycle;
@@ -22,6 +23,7 @@ export function daemonAdmin(pieces: {
   return createAdminApp({
     status: pieces.status,
     services: () => reconciler.served().services,
+    serverHealth: pieces.serverHealth,
     rejected: () => reconciler.latest().rejected,
     plan: () => {
       const current = desired.current();

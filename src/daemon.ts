@@ -1,37 +1,28 @@
 // The composition root: wires config, etcd discovery, the desired state, the apply queue, the
 // reconciler, the HAProxy supervisor and the admin API into parts, and runs them until SIGTERM.
 
-import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createAdminListeners } from "./admin/listen.ts";
 import { createApplier } from "./apply/applier.ts";
 import { createConfigFile } from "./apply/config-file.ts";
 import { createApplyCycle } from "./apply/cycle.ts";
 import { createApplyRecord } from "./apply/record.ts";
-import { canBind } from "./can-bind.ts";
 import { createCoalescer } from "./coalesce.ts";
-import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
+import type { SluiceConfig } from "./config/schema.ts";
 import { daemonAdmin } from "./daemon-admin.ts";
+import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
 import { createDesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
-import { type RuntimePaths, runtimePaths } from "./haproxy/paths.ts";
-import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
-import { createSupervisor, type Supervisor } from "./haproxy/supervisor.ts";
+import { runtimePaths } from "./haproxy/paths.ts";
+import { serverHealthView } from "./health/views.ts";
+import { createHealthMonitorFor, healthPart } from "./health/wiring.ts";
 import { createInstanceLock } from "./instance-lock.ts";
 import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createMemoDecoder } from "./model/build.ts";
 import { keysToSave } from "./model/rejected.ts";
-import {
-  createRenderPipeline,
-  modelOptions,
-  preflight,
-  requireHaproxy,
-  serverStateFile,
-} from "./pipeline.ts";
-import { createReconciler } from "./reconcile/reconciler.ts";
+import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
@@ -40,25 +31,6 @@ import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
-
-/** The HAProxy supervisor for `[haproxy]`. */
-function daemonSupervisor(
-  haproxy: HaproxyConfig,
-  paths: RuntimePaths,
-  onRestarted: () => void,
-  log: Logger,
-): Supervisor {
-  return createSupervisor({
-    binary: haproxy.binary,
-    config: haproxy.config,
-    mode: haproxy.reload,
-    paths,
-    stopTimeoutMs: haproxy.hardStopAfterMs,
-    maxOldWorkers: haproxy.maxOldWorkers,
-    onRestarted,
-    log,
-  });
-}
 
 /** The daemon's pieces, wired together but not started. */
 function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
@@ -76,22 +48,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
   const applier = createApplier({ file, supervisor });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
-  const decode = createMemoDecoder();
-  const reconciler = createReconciler({
-    apply: config.apply,
-    pipeline,
-    applier,
-    file,
-    log,
-    running: () => supervisor.isStarted(),
-    modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
-    layoutOptions: pipeline.layoutOptions,
-    runCommands: (commands) => runServerCommands(paths.statsSocket, commands),
-    dumpServerState: () => showServersState(paths.statsSocket),
-    serverStateFile: serverStateFile(haproxy),
-    writeServerState: (path, text) => writeFileSync(path, text),
-    canBind,
-  });
+  const reconciler = daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log });
+  const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   const desired = createDesiredStore();
   const record = createApplyRecord();
   const snapshots = createSnapshotSaver(
@@ -118,9 +76,11 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
-  const status = () => buildStatus({ discovery, supervisor, reconciler, desired, record, cycle });
+  const status = () =>
+    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health });
   const app = daemonAdmin({
     reconciler,
+    serverHealth: (key) => serverHealthView(health, key),
     desired,
     file,
     cycle,
@@ -139,6 +99,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     snapshots,
     app,
     systemd,
+    health,
   };
 }
 
@@ -185,6 +146,7 @@ function daemonParts(
       },
       stop() {},
     },
+    healthPart(pieces.health),
     {
       name: "etcd discovery",
       start() {

@@ -13,6 +13,11 @@ import { type BuildModelOptions, buildModel } from "./model/build.ts";
 import { freshLayout, type Layout, type LayoutOptions } from "./model/layout.ts";
 import type { KeyValue, Model } from "./model/types.ts";
 import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
+import {
+  DEFAULT_HEALTH_SETTINGS,
+  type HealthSettings,
+  healthSettings,
+} from "./render/health-settings.ts";
 import { createRenderer, type RenderSettings } from "./render/render.ts";
 import { SLOTS } from "./tunables.ts";
 
@@ -35,11 +40,12 @@ export function serverStateFile(haproxy: HaproxyConfig): string {
   return join(dirname(haproxy.config), "haproxy.state");
 }
 
-/** Values the template sees under `haproxy` and `default_service`. */
+/** Values the template sees under `haproxy`, `default_service` and `health`. */
 export function renderSettings(
   haproxy: HaproxyConfig,
   model: Model,
   templateName: string,
+  health: HealthSettings = DEFAULT_HEALTH_SETTINGS,
 ): RenderSettings {
   const paths = runtimePaths(haproxy.runtimeDir);
   return {
@@ -59,6 +65,7 @@ export function renderSettings(
     // The model chose it (configured, else registered first); a model built elsewhere: the first.
     defaultService:
       haproxy.defaultService || (model.defaultService ?? model.services[0]?.name) || "",
+    health,
   };
 }
 
@@ -136,7 +143,8 @@ export function createRenderPipeline(config: SluiceConfig): RenderPipeline {
   });
   const slots = layoutOptions(config);
   const template = () => loadTemplate(haproxy);
-  const settings = (model: Model, name: string) => renderSettings(haproxy, model, name);
+  const health = healthSettings(config.health, config.services);
+  const settings = (model: Model, name: string) => renderSettings(haproxy, model, name, health);
   const render = (model: Model, layout: Layout) => {
     const { source, name } = template();
     return renderer.render(source, name, model, settings(model, name), layout);

@@ -77,7 +77,10 @@ export function planServer(
   const why: string[] = [];
   const enable = before.disabled && !after.disabled;
   const disable = !before.disabled && after.disabled;
-  if (disable) commands.push(`set server ${id} state maint`);
+  // A slot given another address passes through maintenance: HAProxy keeps the check state
+  // across `set server addr`; leaving maintenance restarts it (down at the first failure).
+  const recheck = !before.disabled && !after.disabled && before.address !== after.address;
+  if (disable || recheck) commands.push(`set server ${id} state maint`);
   if (before.address !== after.address) {
     const args = addressArgs(after.address);
     if (!args) return `server ${id} address ${after.address} is not an IP address`;
@@ -88,8 +91,9 @@ export function planServer(
     commands.push(`set server ${id} weight ${after.weight}`);
     why.push(`weight ${before.weight} → ${after.weight}`);
   }
-  if (enable) commands.push(`set server ${id} state ready`);
+  if (enable || recheck) commands.push(`set server ${id} state ready`);
   if (enable) why.push("enabled");
+  if (recheck) why.push("checks start over");
   if (disable) why.push("disabled");
   return { backend, server: name, commands, why: why.join(", ") };
 }
@@ -140,31 +144,6 @@ export function planConfig(before: string, after: string): Plan {
     return { kind: "reload", reasons: shown };
   }
   return ops.length > 0 ? { kind: "runtime", ops } : { kind: "none" };
-}
-
-/**
- * Keeps the lines of a `show servers state` dump that still describe the same server in the
- * config about to be loaded (same backend, name and address). HAProxy then restores health and
- * weights of unchanged servers, and never carries a freed slot's maintenance state over to a new
- * server that took its name.
- */
-export function filterServerState(state: string, config: string): string {
-  const servers = new Map<string, ServerLine>();
-  for (const section of parseSections(config)) {
-    const backend = section.header.split(/\s+/)[1] ?? "";
-    for (const [name, line] of section.servers) servers.set(`${backend}/${name}`, line);
-  }
-  const kept = state.split("\n").filter((line) => {
-    if (line === "" || line.startsWith("#") || /^\d+$/.test(line)) return true;
-    const fields = line.split(" ");
-    const configured = servers.get(`${fields[1]}/${fields[3]}`);
-    if (!configured || configured.disabled) return false;
-    const host = fields[4] ?? "";
-    const address = host.includes(":") ? `[${host}]:${fields[18]}` : `${host}:${fields[18]}`;
-    // A weight set at runtime that differs from the new config would otherwise outlive it.
-    return address === configured.address && Number(fields[7]) === configured.weight;
-  });
-  return `${kept.join("\n").trimEnd()}\n`;
 }
 
 /** TCP addresses (`host:port`) bound in `after` but not in `before`. */

@@ -5,6 +5,8 @@ import type { ApplyRecord } from "./apply/record.ts";
 import type { DesiredStore } from "./desired.ts";
 import type { Discovery } from "./discovery/types.ts";
 import type { Supervisor } from "./haproxy/supervisor.ts";
+import type { HealthRemoverStatus } from "./health/types.ts";
+import { type HealthReader, healthStatus } from "./health/views.ts";
 import { countServers } from "./model/build.ts";
 import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
@@ -19,6 +21,10 @@ export type StatusSources = {
   desired: DesiredStore;
   record: ApplyRecord;
   cycle: ApplyCycle;
+  /** The health monitor; without one every server counts as unchecked. */
+  health?: HealthReader;
+  /** The remover's panic, leader and removals; without one: none. */
+  remover?: () => HealthRemoverStatus;
 };
 
 export async function buildStatus(sources: StatusSources): Promise<Status> {
@@ -74,6 +80,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
     rejected: rejected.slice(0, REJECTED_LISTED).map(shownRejection),
     rejected_total: rejected.length,
     held: reconciler.holds(),
+    health: healthStatus(served.services, sources.health, sources.remover),
   };
 }
 

@@ -3,6 +3,7 @@
 import type { QueueState } from "./apply/queue.ts";
 import type { DiscoveryStateName } from "./discovery/types.ts";
 import type { SupervisorState } from "./haproxy/supervisor.ts";
+import type { HealthStatus } from "./health/views.ts";
 import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
 import type { FastPathState } from "./reconcile/types.ts";
@@ -70,4 +71,6 @@ export type Status = {
   rejected_total: number;
   /** Removals the guards hold back: those servers keep serving. */
   held: Hold[];
+  /** Active checks: served servers by state, and the remover's panic, leader and removals. */
+  health: HealthStatus;
 };

@@ -2,6 +2,7 @@
 
 import { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
+import { type ServerHealthView, serverHealthView, servicesWithHealth } from "../health/views.ts";
 import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
 import type { Rejected, Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
@@ -13,6 +14,8 @@ import { renderMetrics } from "./metrics.ts";
 export type AdminHandlers = {
   status(): Promise<Status>;
   services(): Service[];
+  /** The health of the server registered at `key`; unchecked when omitted. */
+  serverHealth?(key: string): ServerHealthView;
   /** Every rejected registration (status lists the first 100). */
   rejected(): readonly Rejected[];
   /** What the next apply would do. */
@@ -69,12 +72,15 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     }),
   );
 
-  app.get("/v1/services", (context) => context.json(handlers.services()));
+  const health = (key: string) => handlers.serverHealth?.(key) ?? serverHealthView(undefined, key);
+  app.get("/v1/services", (context) =>
+    context.json(servicesWithHealth(handlers.services(), health)),
+  );
   app.get("/v1/services/:name", (context) => {
     const name = context.req.param("name");
     const service = handlers.services().find((candidate) => candidate.name === name);
     if (!service) throw new SluiceError("not_found", `no service named "${name}"`);
-    return context.json(service);
+    return context.json(servicesWithHealth([service], health)[0]);
   });
 
   app.get("/v1/rejected", (context) => {

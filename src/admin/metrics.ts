@@ -1,5 +1,6 @@
 // Prometheus text exposition of the status document, served at GET /metrics.
 
+import { HEALTH_STATES } from "../health/types.ts";
 import type { Rejected } from "../model/types.ts";
 import type { Status } from "../status.ts";
 
@@ -156,8 +157,8 @@ function servedMetrics(status: Status, rejected: readonly Rejected[]): Metric[] 
     {
       name: "sluice_backends",
       type: "gauge",
-      help: "Backend servers served.",
-      samples: singleSample(status.backends),
+      help: "Backend servers served, by health state (unchecked: checks off or not seen yet).",
+      samples: HEALTH_STATES.map((state) => ({ labels: { state }, value: status.health[state] })),
     },
     {
       name: "sluice_rejected_registrations",
@@ -174,12 +175,37 @@ function servedMetrics(status: Status, rejected: readonly Rejected[]): Metric[] 
   ];
 }
 
+/** Active checks and removals. */
+function healthMetrics({ health }: Status): Metric[] {
+  return [
+    {
+      name: "sluice_health_removals_total",
+      type: "counter",
+      help: "Dead backends this instance removed from etcd.",
+      samples: singleSample(health.removals),
+    },
+    {
+      name: "sluice_health_panic",
+      type: "gauge",
+      help: "1 while removals are frozen because too many checked backends are down at once.",
+      samples: singleSample(asGauge(health.panic)),
+    },
+    {
+      name: "sluice_health_stale",
+      type: "gauge",
+      help: "1 while HAProxy's server states could not be read lately.",
+      samples: singleSample(asGauge(health.stale)),
+    },
+  ];
+}
+
 function metricsOf(status: Status, rejected: readonly Rejected[]): Metric[] {
   return [
     ...etcdMetrics(status),
     ...haproxyMetrics(status),
     ...applyMetrics(status),
     ...servedMetrics(status, rejected),
+    ...healthMetrics(status),
   ];
 }
 

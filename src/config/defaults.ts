@@ -1,6 +1,7 @@
 // Every sluice.toml field in one table: its default as written in TOML, what it does, its bounds.
 
 import type { SectionFields } from "./field-spec.ts";
+import { HEALTH_FIELDS, SERVICE_HEALTH_FIELDS } from "./health-fields.ts";
 
 /** Top-level fields (before any `[section]`). */
 export const TOP_FIELDS = {
@@ -235,13 +236,14 @@ export const SERVICE_FIELDS = {
     default: [],
     description: "Host headers routed to the service, besides its name",
   },
+  ...SERVICE_HEALTH_FIELDS,
 } as const satisfies SectionFields;
 
 /** Every section by name (`""` is the top level; `service` is each `[[service]]`). */
 // biome-ignore format: one line per pair keeps the table readable
 export const FIELDS = {
   "": TOP_FIELDS, etcd: ETCD_FIELDS, haproxy: HAPROXY_FIELDS,
-  apply: APPLY_FIELDS, admin: ADMIN_FIELDS, service: SERVICE_FIELDS,
+  apply: APPLY_FIELDS, admin: ADMIN_FIELDS, health: HEALTH_FIELDS, service: SERVICE_FIELDS,
 } as const satisfies Record<string, SectionFields>;
 
 export type SectionName = keyof typeof FIELDS;

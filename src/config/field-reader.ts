@@ -124,6 +124,11 @@ export class FieldReader<Fields extends SectionFields> {
 
   /** An integer within the field's bounds. */
   integer(key: KeysOfKind<Fields, "integer">): number {
+    return this.optionalInteger(key) ?? this.spec(key, "integer").default ?? noDefault(key);
+  }
+
+  /** An integer within the field's bounds, or undefined when absent and without a default. */
+  optionalInteger(key: KeysOfKind<Fields, "integer">): number | undefined {
     const { default: fallback, minimum, maximum } = this.spec(key, "integer");
     const value = this.take(key);
     if (value === undefined) return fallback;
@@ -143,8 +148,14 @@ export class FieldReader<Fields extends SectionFields> {
 
   /** A duration string, in milliseconds, at least the field's minimum. */
   duration(key: KeysOfKind<Fields, "duration">): number {
+    return this.optionalDuration(key) ?? noDefault(key);
+  }
+
+  /** A duration in milliseconds, or undefined when absent and without a default. */
+  optionalDuration(key: KeysOfKind<Fields, "duration">): number | undefined {
     const { default: fallback, minimumMs } = this.spec(key, "duration");
-    const text = this.text(key, fallback);
+    const text = this.text(key, fallback ?? "");
+    if (fallback === undefined && this.table[key] === undefined) return undefined;
     const milliseconds = parseDuration(text);
     if (milliseconds === undefined) {
       this.fail(key, `must be a duration such as "250ms" or "2s", got "${text}"`);
@@ -201,37 +212,15 @@ export class FieldReader<Fields extends SectionFields> {
   }
 }
 
+/** `integer` and `duration` read fields that have a default; the table is wrong otherwise. */
+function noDefault(key: string): never {
+  throw new Error(`defaults.ts: ${key} has no default`);
+}
+
 /** How a wrong value is named in a message: `number 5`, `string "x"`, `an array`. */
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   if (value === null) return "null";
   if (typeof value === "object") return "a table";
   return `${typeof value} ${typeof value === "number" ? String(value) : JSON.stringify(value)}`;
-}
-
-/** The `[name]` table of `root`, `{}` when absent; throws when `name` is not a table. */
-export function readSection(root: Table, name: string, locate: Locate): Table {
-  const value = root[name];
-  if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${locate("", name)}: ${name}: must be a table ([${name}])`);
-  }
-  return value as Table;
-}
-
-/** What every section resolver needs: the whole file, where lines are, and the base directory. */
-export type ResolveContext = { root: Table; locate: Locate; baseDir: string };
-
-/** A reader for the `[section]` table of the file, checked against `fields`. */
-export function sectionReader<Fields extends SectionFields>(
-  context: ResolveContext,
-  section: string,
-  fields: Fields,
-): FieldReader<Fields> {
-  const table = readSection(context.root, section, context.locate);
-  return new FieldReader(table, fields, {
-    section,
-    locate: context.locate,
-    baseDir: context.baseDir,
-  });
 }

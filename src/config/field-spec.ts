@@ -29,12 +29,13 @@ export type PathField = FieldBase & {
 /** An array of strings. */
 export type StringsField = FieldBase & { kind: "strings"; default: readonly string[] };
 /** A duration string such as `"250ms"` or `"2s"`, never shorter than `minimumMs` and never
- * longer than a timer holds (`MAX_TIMER_MS`). */
-export type DurationField = FieldBase & { kind: "duration"; default: string; minimumMs: number };
-/** An integer from `minimum` to `maximum`. */
+ * longer than a timer holds (`MAX_TIMER_MS`). Without a default the field is unset (a
+ * `[[service]]` override that falls back to its section's value). */
+export type DurationField = FieldBase & { kind: "duration"; default?: string; minimumMs: number };
+/** An integer from `minimum` to `maximum`; without a default, unset like a duration. */
 export type IntegerField = FieldBase & {
   kind: "integer";
-  default: number;
+  default?: number;
   minimum: number;
   maximum: number;
 };

@@ -1,13 +1,9 @@
 // Resolves the [etcd] section: endpoints, prefix, timeouts, and credentials that come in pairs.
 
 import { ETCD_FIELDS } from "./defaults.ts";
-import {
-  type FieldReader,
-  type ResolveContext,
-  sectionReader,
-  type Table,
-} from "./field-reader.ts";
+import type { FieldReader, Table } from "./field-reader.ts";
 import type { EtcdConfig } from "./schema.ts";
+import { type ResolveContext, sectionReader } from "./section-reader.ts";
 
 /** The [etcd] section of the file in `context`, with defaults filled in. */
 export function resolveEtcd(context: ResolveContext): EtcdConfig {

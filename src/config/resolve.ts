@@ -11,17 +11,20 @@ import {
   SERVICE_FIELDS,
   TOP_FIELDS,
 } from "./defaults.ts";
-import { FieldReader, type ResolveContext, sectionReader, type Table } from "./field-reader.ts";
+import { FieldReader, type Table } from "./field-reader.ts";
 import { hasValidPort, looksLikeHostPort, socketPathProblem } from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
+import { resolveHealth, resolveServiceHealth } from "./resolve-health.ts";
 import type {
   AdminConfig,
   ApplyConfig,
   HaproxyConfig,
+  HealthConfig,
   ServiceOverride,
   SluiceConfig,
 } from "./schema.ts";
+import { type ResolveContext, sectionReader } from "./section-reader.ts";
 
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 const NAME_RULE = "1-64 of [A-Za-z0-9._-], not starting with - or .";
@@ -41,9 +44,10 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const haproxy = root.haproxy === undefined ? undefined : resolveHaproxy(context, stateDir);
   const apply = resolveApply(context);
   const admin = resolveAdmin(context, haproxy?.runtimeDir ?? HAPROXY_FIELDS.runtime_dir.default);
-  const services = resolveServices(root.service, context);
+  const health = resolveHealth(context);
+  const services = resolveServices(root.service, context, health);
   rejectUnknownSections(root, locate);
-  return { file, stateDir, etcd, haproxy, apply, admin, services };
+  return { file, stateDir, etcd, haproxy, apply, admin, health, services };
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {
@@ -143,7 +147,11 @@ function isLoopbackListen(listen: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
-function resolveServices(value: unknown, context: ResolveContext): ServiceOverride[] {
+function resolveServices(
+  value: unknown,
+  context: ResolveContext,
+  health: HealthConfig,
+): ServiceOverride[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     throw new ConfigError(
@@ -182,8 +190,9 @@ function resolveServices(value: unknown, context: ResolveContext): ServiceOverri
         `"${host}" is not a host name`,
       );
     }
+    const healthOverride = resolveServiceHealth(serviceFields, health);
     serviceFields.rejectUnknown();
-    return { name, balance, hostnames };
+    return { name, balance, hostnames, ...healthOverride };
   });
 }
 

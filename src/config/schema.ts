@@ -100,6 +100,59 @@ export type AdminConfig = {
   tokenFile: string;
 };
 
+/** How HAProxy checks a server: `"tcp"` connects, `"http"` sends a GET and reads the status. */
+export type HealthCheckType = "tcp" | "http";
+
+/** The check settings of one backend: `[health]`'s, with its `[[service]]` overrides applied. */
+export type HealthCheck = {
+  type: HealthCheckType;
+  path: string;
+  host: string;
+  expectStatus: string;
+  intervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+};
+
+export type HealthConfig = {
+  /** HAProxy checks every server (`check`); `false`: no checks, every server counts as up.
+   * Default `true`. */
+  enabled: boolean;
+  /** `"tcp"`: a check connects; `"http"`: it sends `GET path` and reads the status.
+   * Default `"tcp"`. */
+  type: HealthCheckType;
+  /** Path of HTTP checks. Default `"/"`. */
+  path: string;
+  /** Host header of HTTP checks; `""` sends none. Default `""`. */
+  host: string;
+  /** Status an HTTP check expects: `"200"`, or a range `"200-399"`; `""` takes HAProxy's rule
+   * (any 2xx or 3xx). Default `""`. */
+  expectStatus: string;
+  /** Time between two checks of one server, ms (HAProxy `inter`). Default `"2s"`. */
+  intervalMs: number;
+  /** A check not answered within this fails, ms; at most `interval`. Default `"1s"`. */
+  timeoutMs: number;
+  /** Good checks in a row that bring a down server up. Default `2`. */
+  rise: number;
+  /** Failed checks in a row that take an up server down. Default `3`. */
+  fall: number;
+  /** Random spread of the check times, percent of the interval (HAProxy `spread-checks`),
+   * 0 to 50. Default `0`. */
+  jitter: number;
+  /** A backend down this long is removed from etcd by the elected leader, ms; 0 never removes.
+   * Default `"5m"`. */
+  removeAfterMs: number;
+  /** Most of one service removed per `remove_after` period, percent (at least one server).
+   * Default `10`. */
+  maxEjectionPercent: number;
+  /** When more than this percent of the checked servers is down, nothing is removed (panic:
+   * the checker's own network is likely the broken party). Default `50`. */
+  panicThreshold: number;
+  /** TTL of the lease that holds the removal leadership, ms, whole seconds. Default `"10s"`. */
+  leaderTtlMs: number;
+};
+
 export type ServiceOverride = {
   /** Service name, as in the etcd key. Required. */
   name: string;
@@ -107,6 +160,22 @@ export type ServiceOverride = {
   balance: string;
   /** Host header values routed to this service, besides the service name itself. Default `[]`. */
   hostnames: string[];
+  /** `[health] type` for this service; unset: `[health]`'s. */
+  healthType?: HealthCheckType;
+  /** `[health] path` for this service; unset: `[health]`'s. */
+  healthPath?: string;
+  /** `[health] host` for this service; unset or `""`: `[health]`'s. */
+  healthHost?: string;
+  /** `[health] expect_status` for this service; unset or `""`: `[health]`'s. */
+  healthExpectStatus?: string;
+  /** `[health] interval` for this service, ms; unset: `[health]`'s. */
+  healthIntervalMs?: number;
+  /** `[health] timeout` for this service, ms; unset: `[health]`'s. */
+  healthTimeoutMs?: number;
+  /** `[health] rise` for this service; unset: `[health]`'s. */
+  healthRise?: number;
+  /** `[health] fall` for this service; unset: `[health]`'s. */
+  healthFall?: number;
 };
 
 export type SluiceConfig = {
@@ -119,5 +188,6 @@ export type SluiceConfig = {
   haproxy: HaproxyConfig | undefined;
   apply: ApplyConfig;
   admin: AdminConfig;
+  health: HealthConfig;
   services: ServiceOverride[];
 };

@@ -4,10 +4,11 @@
 import { ApplyError, describeError } from "../errors.ts";
 import { freshLayout } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
-import { filterServerState, newBindAddresses } from "../plan.ts";
+import { newBindAddresses } from "../plan.ts";
 import { diffLayouts, opsKey, rendersLayout } from "./layout-ops.ts";
 import type { ReconcilerOptions } from "./reconciler.ts";
 import type { ServedState } from "./served-state.ts";
+import { filterServerState } from "./server-state-file.ts";
 import type { ApplyResult, Prepared } from "./types.ts";
 
 /** What executing needs from the reconciler. */

@@ -8,7 +8,7 @@ import type { ApplyConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import { type BuildModelOptions, buildModel } from "../model/build.ts";
 import type { Hold } from "../model/guards.ts";
-import type { LayoutOptions } from "../model/layout.ts";
+import type { Layout, LayoutOptions } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
 import type { RenderPipeline } from "../pipeline.ts";
 import { type ExecuteSteps, executePrepared } from "./execute.ts";
@@ -47,6 +47,8 @@ export type Reconciler = {
    * false when it cannot, and a forced reload is needed. */
   syncFile(): boolean;
   served(): Model;
+  /** The slot layout HAProxy serves (which server is in which slot); undefined before any. */
+  layout(): Layout | undefined;
   /** The newest model built, with its rejections. */
   latest(): Model;
   holds(): Hold[];
@@ -110,6 +112,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       return true;
     },
     served: () => served.model,
+    layout: () => served.layout,
     latest: () => latest,
     holds: state.holds,
     runtimeUpdates: () => counters.runtimeUpdates,

@@ -6,6 +6,12 @@ import { parseDuration } from "../duration.ts";
 import { RenderError } from "../errors.ts";
 import { freshLayout, type Layout, type LayoutOptions, laidOutServices } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
+import {
+  DEFAULT_HEALTH_SETTINGS,
+  type HealthSettings,
+  templateHealth,
+  templateServiceCheck,
+} from "./health-settings.ts";
 import { createLookups, type Lookups, type TemplateEntry } from "./lookups.ts";
 
 /** Spares used when no layout is given (offline rendering). */
@@ -35,6 +41,8 @@ export type RenderSettings = {
   template: string;
   haproxy: Record<string, string | number>;
   defaultService: string;
+  /** `[health]` and the services' check overrides; the defaults table's when omitted. */
+  health?: HealthSettings;
 };
 
 export type Renderer = {
@@ -141,12 +149,18 @@ export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Re
           parsed.set(source, templates);
         }
         lookups = createLookups(entriesOf(model));
+        const health = settings.health ?? DEFAULT_HEALTH_SETTINGS;
+        const services = laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT));
         return engine.renderSync(templates, {
-          services: laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT)),
+          services: services.map((service) => ({
+            ...service,
+            health: templateServiceCheck(health, service.name),
+          })),
           revision: model.revision,
           template: settings.template,
           haproxy: settings.haproxy,
           default_service: settings.defaultService,
+          health: templateHealth(health),
         }) as string;
       } catch (error) {
         throw new RenderError(`${name}: ${describeRenderFailure(error, limits)}`, { cause: error });

@@ -2,13 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { freshLayout, type LayoutOptions, updateLayout } from "../../src/model/layout.ts";
 import type { Model } from "../../src/model/types.ts";
 import { renderSettings } from "../../src/pipeline.ts";
-import {
-  filterServerState,
-  newBindAddresses,
-  parseSections,
-  patchServerLines,
-  planConfig,
-} from "../../src/plan.ts";
+import { newBindAddresses, parseSections, patchServerLines, planConfig } from "../../src/plan.ts";
+import { filterServerState } from "../../src/reconcile/server-state-file.ts";
 import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { createRenderer } from "../../src/render/render.ts";
 import { model, server } from "./model/servers.ts";
@@ -112,7 +107,7 @@ describe("planConfig: nothing to do", () => {
 });
 
 describe("planConfig: runtime API commands", () => {
-  test("a changed address is set with addr and port", () => {
+  test("a changed address is set with addr and port, through maintenance so checks start over", () => {
     const after = edit("server web-1 10.0.0.1:8080 ", "server web-1 10.0.0.9:8081 ");
     expect(planConfig(BASE, after)).toEqual({
       kind: "runtime",
@@ -120,8 +115,12 @@ describe("planConfig: runtime API commands", () => {
         {
           backend: "web",
           server: "web-1",
-          commands: ["set server web/web-1 addr 10.0.0.9 port 8081"],
-          why: "address 10.0.0.1:8080 → 10.0.0.9:8081",
+          commands: [
+            "set server web/web-1 state maint",
+            "set server web/web-1 addr 10.0.0.9 port 8081",
+            "set server web/web-1 state ready",
+          ],
+          why: "address 10.0.0.1:8080 → 10.0.0.9:8081, checks start over",
         },
       ],
     });
@@ -133,7 +132,11 @@ describe("planConfig: runtime API commands", () => {
     ["[::ffff:10.0.0.1]:80", "set server web/web-1 addr ::ffff:10.0.0.1 port 80"],
   ])("an IPv6 address %s is sent without brackets", (address, command) => {
     const after = edit("server web-1 10.0.0.1:8080 ", `server web-1 ${address} `);
-    expect(commands(BASE, after)).toEqual([command]);
+    expect(commands(BASE, after)).toEqual([
+      "set server web/web-1 state maint",
+      command,
+      "set server web/web-1 state ready",
+    ]);
   });
 
   test.each([
@@ -225,7 +228,15 @@ describe("planConfig: runtime API commands", () => {
       plan.kind === "runtime" && plan.ops.map((op) => [op.backend, op.server, op.commands]),
     ).toEqual([
       ["api", "api-1", ["set server api/api-1 weight 2"]],
-      ["web", "web-2", ["set server web/web-2 addr 10.0.0.22 port 8080"]],
+      [
+        "web",
+        "web-2",
+        [
+          "set server web/web-2 state maint",
+          "set server web/web-2 addr 10.0.0.22 port 8080",
+          "set server web/web-2 state ready",
+        ],
+      ],
     ]);
   });
 });
@@ -497,6 +508,27 @@ backend v6
     const keep = stateLine("web", "web-2", "10.0.0.2", 8080);
     const state = `${STATE_HEADER}\n${line}\n${keep}\n`;
     expect(filterServerState(state, config)).toBe(`${STATE_HEADER}\n${keep}\n`);
+  });
+
+  test("a slot renamed by the reload passes its state to the server now named after it", () => {
+    // web-2 sat in .spare3 (the fast path); the reload's config names its slot web-2. Without
+    // the rename HAProxy would start it up although it was down.
+    const moved = stateLine("web", ".spare3", "10.0.0.2", 8080).replace(
+      " 2 0 1 1 10 6 3 4 ",
+      " 0 0 1 1 10 8 2 0 ",
+    );
+    const state = `${STATE_HEADER}\n${stateLine("web", "web-1", "10.0.0.1", 8080)}\n${moved}\n`;
+    const renamed = moved.replace(" .spare3 ", " web-2 ");
+    expect(filterServerState(state, config)).toBe(
+      `${STATE_HEADER}\n${stateLine("web", "web-1", "10.0.0.1", 8080)}\n${renamed}\n`,
+    );
+  });
+
+  test("a server keeps its own line, and gets no second one from a renamed slot", () => {
+    const own = stateLine("web", "web-2", "10.0.0.2", 8080);
+    const stray = stateLine("web", ".spare3", "10.0.0.2", 8080);
+    const state = `${STATE_HEADER}\n${stray}\n${own}\n`;
+    expect(filterServerState(state, config)).toBe(`${STATE_HEADER}\n${own}\n`);
   });
 
   test("a kept line never restores a weight other than the new config's", () => {

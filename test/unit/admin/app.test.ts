@@ -3,62 +3,7 @@ import { type AdminHandlers, createAdminApp } from "../../../src/admin/app.ts";
 import { HaproxyCheckError, RenderError } from "../../../src/errors.ts";
 import type { Service } from "../../../src/model/types.ts";
 import type { Status } from "../../../src/status.ts";
-
-function healthyStatus(): Status {
-  return {
-    version: "0.1.0",
-    etcd: {
-      state: "watching",
-      connected: true,
-      stale: false,
-      source: "etcd",
-      revision: 42,
-      endpoint: "http://127.0.0.1:2379",
-      synced: true,
-      relists: 0,
-      reconnects: 0,
-      last_error: null,
-    },
-    haproxy: {
-      state: "running",
-      running: true,
-      mode: "master-worker",
-      pid: 100,
-      workers: [101],
-      reloads: 3,
-      restarts: 0,
-      runtime_updates: 0,
-      last_reload_at: "2025-01-01T00:00:00.000Z",
-      responsive: true,
-      problem: null,
-    },
-    apply: {
-      state: "idle",
-      fast_path: "ready",
-      applies: 4,
-      last_ok_at: "2025-01-01T00:00:00.000Z",
-      last_error: null,
-      pending: false,
-      next_retry_at: null,
-      revision: 42,
-      last_latency_ms: 12.5,
-      config_synced: true,
-    },
-    services: 1,
-    backends: 1,
-    default_service: "web",
-    rejected: [{ key: "/apps/web/bad", value: "a 1.2.3.4:0", reason: "port 0 is outside 1-65535" }],
-    rejected_total: 1,
-    held: [
-      {
-        service: "api",
-        held: 3,
-        of: 4,
-        reason: "would remove 3 of 4 servers (75 %), more than max_drop_percent = 50",
-      },
-    ],
-  };
-}
+import { healthyStatus } from "./fixtures.ts";
 
 const WEB: Service = {
   name: "web",
@@ -220,11 +165,14 @@ describe("admin API", () => {
 
   test("GET /v1/services lists services and /v1/services/NAME returns one", async () => {
     const app = createAdminApp(fakeHandlers());
+    // Without a health source every server is unchecked.
+    const health = { state: "unchecked", since: null, last_error: null };
+    const web = { ...WEB, servers: WEB.servers.map((server) => ({ ...server, health })) };
     const all = await app.request("/v1/services");
-    expect(await all.json()).toEqual([WEB]);
+    expect(await all.json()).toEqual([web]);
     const one = await app.request("/v1/services/web");
     expect(one.status).toBe(200);
-    expect(await one.json()).toEqual(WEB);
+    expect(await one.json()).toEqual(web);
   });
 
   test("GET /v1/services/NAME answers 404 naming an unknown service", async () => {

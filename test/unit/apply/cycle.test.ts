@@ -50,6 +50,7 @@ function fakeReconciler(calls: Call[]) {
       return fake.syncSucceeds;
     },
     served: () => empty,
+    layout: () => undefined,
     latest: () => empty,
     holds: () => [],
     runtimeUpdates: () => 0,

@@ -51,6 +51,17 @@ function status(etcd: Partial<Status["etcd"]>): Status {
     rejected: [{ key: "/apps/web/x\n", value: "", reason: "bad" }],
     rejected_total: 1,
     held: [],
+    health: {
+      enabled: true,
+      up: 1,
+      down: 0,
+      maint: 0,
+      unchecked: 0,
+      stale: false,
+      panic: false,
+      leader: null,
+      removals: 0,
+    },
   };
 }
 

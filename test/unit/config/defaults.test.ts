@@ -67,6 +67,7 @@ const SCHEMA_TYPES: Record<string, string> = {
   haproxy: "HaproxyConfig",
   apply: "ApplyConfig",
   admin: "AdminConfig",
+  health: "HealthConfig",
   service: "ServiceOverride",
 };
 

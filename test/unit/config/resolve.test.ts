@@ -49,6 +49,22 @@ describe("resolveConfig defaults", () => {
         maxDropPercent: 50,
       },
       admin: { listen: "127.0.0.1:9600", socket: "/run/sluice/admin.sock", tokenFile: "" },
+      health: {
+        enabled: true,
+        type: "tcp",
+        path: "/",
+        host: "",
+        expectStatus: "",
+        intervalMs: 2000,
+        timeoutMs: 1000,
+        rise: 2,
+        fall: 3,
+        jitter: 0,
+        removeAfterMs: 300_000,
+        maxEjectionPercent: 10,
+        panicThreshold: 50,
+        leaderTtlMs: 10_000,
+      },
       services: [],
     });
   });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApplyError } from "../../../src/errors.ts";
 import { runServerCommands, sendBatch, showServersState } from "../../../src/haproxy/runtime.ts";
-import { filterServerState } from "../../../src/plan.ts";
+import { filterServerState } from "../../../src/reconcile/server-state-file.ts";
 import { HAPROXY_BINARY } from "../render/fixtures.ts";
 
 type FakeOptions = {

@@ -132,7 +132,11 @@ const CASES: Case[] = [
     served: servedFrom(TWO),
     desired: keys("web/a=10.0.0.9:80", "web/b=10.0.0.2:80"),
     fastPath: "behind",
-    expected: ["set server web/a addr 10.0.0.9 port 80"],
+    expected: [
+      "set server web/a state maint",
+      "set server web/a addr 10.0.0.9 port 80",
+      "set server web/a state ready",
+    ],
     rendered: false,
   },
   {
@@ -140,7 +144,11 @@ const CASES: Case[] = [
     served: servedFrom(TWO),
     desired: keys("web/a=10.0.0.9:80", "web/b=10.0.0.2:80"),
     fastPath: "unverified",
-    expected: ["set server web/a addr 10.0.0.9 port 80"],
+    expected: [
+      "set server web/a state maint",
+      "set server web/a addr 10.0.0.9 port 80",
+      "set server web/a state ready",
+    ],
     rendered: true,
   },
   {
@@ -148,7 +156,11 @@ const CASES: Case[] = [
     served: servedFrom(TWO),
     desired: keys("web/a=10.0.0.9:80", "web/b=10.0.0.2:80"),
     context: { templateKey: () => "edited" },
-    expected: ["set server web/a addr 10.0.0.9 port 80"],
+    expected: [
+      "set server web/a state maint",
+      "set server web/a addr 10.0.0.9 port 80",
+      "set server web/a state ready",
+    ],
     rendered: true,
   },
   {

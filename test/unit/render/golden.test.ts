@@ -88,6 +88,12 @@ describe("the default template for three services", () => {
     expect(golden).toContain("    server-state-file /var/lib/sluice/haproxy.state\n");
     expect(golden).toContain("    mworker-max-reloads 3\n");
     expect(golden).toContain("    load-server-state-from-file global\n");
+    // [health]'s defaults: TCP checks every 2 s, down after 3 failures, up after 2 passes.
+    expect(golden).toContain("    timeout check 1s\n");
+    expect(golden).toContain(
+      "    default-server init-addr last,libc,none inter 2s fall 3 rise 2\n",
+    );
+    expect(golden).not.toMatch(/spread-checks|httpchk|http-check/);
     expect(golden).toContain("frontend stats\n    bind 127.0.0.1:8888\n    stats enable\n");
     expect(golden).toContain("frontend http-in\n    bind 127.0.0.1:8080\n");
     for (const service of backends) {
