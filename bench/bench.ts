@@ -14,6 +14,7 @@ import { startEtcd } from "../test/helpers/etcd.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
 import { measureCheckCpu, measureDeathToLastRouted } from "./health-figure.ts";
+import { measureRegister } from "./register-figure.ts";
 import { measureRender } from "./render-figure.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
@@ -255,6 +256,25 @@ async function forcedReloads(sluice: TestSluice, keepAlive: boolean) {
   return { result, oldWorkersMax: maxWorkers - 1, drainedMs: drained - reloadsDoneAt };
 }
 
+/** `lbctl register` of a probe backend: to routed, from the spawn and from the key in etcd. */
+async function reportRegister(sluice: TestSluice) {
+  const times = await measureRegister({
+    client: etcd.client,
+    etcdEndpoint: etcd.endpoint,
+    sluice,
+    service: "probe",
+    backend: probeNew,
+    samples: Math.min(SAMPLES, 20),
+    probe,
+  });
+  const show = (values: number[]) =>
+    `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
+  const n = times.fromSpawn.length;
+  report(`lbctl register→routed p50 / p99 from spawning lbctl (n=${n})`, show(times.fromSpawn));
+  report("lbctl register→routed p50 / p99 from the key appearing in etcd", show(times.fromKey));
+  report("lbctl register SIGTERM→no longer routed p50 / p99", show(times.stopToGone));
+}
+
 /** Sections 1 and 2: membership churn against the baseline, and propagation at scale. */
 async function hitlessFigures(): Promise<void> {
   // 1. Membership churn with the runtime API (master-worker), and the confd-like baseline.
@@ -278,7 +298,10 @@ async function hitlessFigures(): Promise<void> {
     try {
       await etcd.client.put("/apps/probe/base").value(`probe-base ${probeBase.address}`);
       await waitFor("web and probe", async () => (await sluice.status()).backends === 11, 10_000);
-      if (mode === "master-worker") await measurePropagation(sluice, "10 backends", 5, 50);
+      if (mode === "master-worker") {
+        await measurePropagation(sluice, "10 backends", 5, 50);
+        await reportRegister(sluice);
+      }
       churn[label] = [];
       for (const keepAlive of [true, false]) {
         const outcome = await measureChurn(sluice, label, keepAlive);

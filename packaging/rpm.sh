@@ -35,14 +35,17 @@ top=$out/rpm
 rm -rf "$top"
 mkdir -p "$top"/{SOURCES,SPECS,BUILD,RPMS,SRPMS}
 cp "$binary" "$top/SOURCES/sluice"
-cp systemd/sluice.service packaging/sluice.sysusers packaging/sluice.toml \
+cp systemd/sluice.service systemd/sluice-register@.service packaging/sluice.sysusers packaging/sluice.toml \
   templates/haproxy.cfg.liquid LICENSE README.md CHANGELOG.md "$top/SOURCES/"
 {
   printf '%%global sluice_version %s\n%%global sluice_release %s\n' "$version" "$release"
   cat packaging/sluice.spec
 } >"$top/SPECS/sluice.spec"
 
-rpmbuild --quiet -bb --target "$arch" --define "_topdir $top" "$top/SPECS/sluice.spec"
+# No %{dist}: Fedora defines it (.fc41), which would name the package sluice-<v>-1.fc41.<arch>.rpm
+# and fail the copy below; one package, built anywhere, serves every Fedora release.
+rpmbuild --quiet -bb --target "$arch" --define "_topdir $top" --define "dist %{nil}" \
+  "$top/SPECS/sluice.spec"
 rpm_file=sluice-$version-$release.$arch.rpm
 cp "$top/RPMS/$arch/$rpm_file" "$out/"
 echo "$out/$rpm_file"

@@ -1,9 +1,7 @@
 // The composition root: wires config, etcd discovery, the desired state, the apply queue, the
 // reconciler, the HAProxy supervisor and the admin API into parts, and runs them until SIGTERM.
 
-import { writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { createAdminApp } from "./admin/app.ts";
 import { createAdminListeners } from "./admin/listen.ts";
 import { createApplier } from "./apply/applier.ts";
 import { createConfigFile } from "./apply/config-file.ts";
@@ -11,32 +9,25 @@ import { createApplyCycle } from "./apply/cycle.ts";
 import { createApplyRecord } from "./apply/record.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { SluiceConfig } from "./config/schema.ts";
-import { canBind, untilStopSignal } from "./daemon-support.ts";
+import { daemonAdmin } from "./daemon-admin.ts";
+import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
 import { createDesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
-import { describeError } from "./errors.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
-import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
-import { createSupervisor } from "./haproxy/supervisor.ts";
 import { createRemovalFor } from "./health/removal-wiring.ts";
 import { serverHealthView } from "./health/views.ts";
 import { createHealthMonitorFor, healthPart } from "./health/wiring.ts";
 import { createInstanceLock } from "./instance-lock.ts";
+import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createMemoDecoder } from "./model/build.ts";
 import { keysToSave } from "./model/rejected.ts";
-import {
-  createRenderPipeline,
-  modelOptions,
-  preflight,
-  requireHaproxy,
-  serverStateFile,
-} from "./pipeline.ts";
-import { createReconciler } from "./reconcile/reconciler.ts";
-import { createSnapshotSaver, readSnapshot, snapshotPath } from "./snapshot.ts";
-import { buildStatus } from "./status-report.ts";
+import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
+import { type DaemonSignals, listenForSignals } from "./signals.ts";
+import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
+import { buildStatus, systemdFacts } from "./status-report.ts";
+import { createSystemdPart } from "./systemd/part.ts";
 import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
@@ -49,35 +40,16 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const paths = runtimePaths(haproxy.runtimeDir);
   const pipeline = createRenderPipeline(config);
   const file = createConfigFile({ path: haproxy.config, check: pipeline.check });
-  const supervisor = createSupervisor({
-    binary: haproxy.binary,
-    config: haproxy.config,
-    mode: haproxy.reload,
-    paths,
-    stopTimeoutMs: haproxy.hardStopAfterMs,
-    maxOldWorkers: haproxy.maxOldWorkers,
-    // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
-    onRestarted: () => void cycle.queue.request("reload").catch(() => undefined),
+  const systemd = createSystemdPart({
     log,
+    facts: () => systemdFacts({ reconciler, discovery, record }),
   });
+  // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
+  const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
+  const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
   const applier = createApplier({ file, supervisor });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
-  const decode = createMemoDecoder();
-  const reconciler = createReconciler({
-    apply: config.apply,
-    pipeline,
-    applier,
-    file,
-    log,
-    running: () => supervisor.isStarted(),
-    modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
-    layoutOptions: pipeline.layoutOptions,
-    runCommands: (commands) => runServerCommands(paths.statsSocket, commands),
-    dumpServerState: () => showServersState(paths.statsSocket),
-    serverStateFile: serverStateFile(haproxy),
-    writeServerState: (path, text) => writeFileSync(path, text),
-    canBind,
-  });
+  const reconciler = daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log });
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   const removal = createRemovalFor(config, { health, discovery, supervisor, log });
   const desired = createDesiredStore();
@@ -97,46 +69,57 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     record,
     log,
     reloadWaitMs: config.apply.reloadWaitMs,
-    // Saves the key set etcd last gave, not one read back from disk.
-    onApplied: () => desired.source() === "etcd" && snapshots.schedule(),
+    onApplied() {
+      // Saves the key set etcd last gave, not one read back from disk.
+      if (desired.source() === "etcd") snapshots.schedule();
+      systemd.readiness.changed();
+    },
+    onFailed: () => systemd.readiness.changed(),
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
   const remover = () => removal.remover.status();
   const status = () =>
     buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health, remover });
-  const app = createAdminApp({
-    status,
-    services: () => reconciler.served().services,
+  const app = daemonAdmin({
+    reconciler,
     serverHealth: (key) => serverHealthView(health, key),
-    rejected: () => reconciler.latest().rejected,
-    plan: () => planPreview(reconciler, desired),
-    config: () => file.read(),
-    reload: async () => (await cycle.queue.request("reload")).outcome,
-    token: () => token,
+    desired,
+    file,
+    cycle,
+    token,
+    status,
+    readiness: systemd.readiness,
   });
   return {
-    ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots, app },
-    ...{ health, removal },
+    haproxy,
+    supervisor,
+    applier,
+    discovery,
+    desired,
+    cycle,
+    coalescer,
+    snapshots,
+    app,
+    systemd,
+    health,
+    removal,
   };
 }
 
-/** What the next apply would do with the newest desired state (`GET /v1/plan`). */
-function planPreview(
-  reconciler: ReturnType<typeof createReconciler>,
-  desired: ReturnType<typeof createDesiredStore>,
-) {
-  const current = desired.current();
-  const { plan, holds } = reconciler.prepare(current);
-  return { revision: current.revision, plan, held: holds };
-}
-
 /** The daemon's parts, in start order; they stop in reverse. */
-function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log: Logger): Part[] {
+function daemonParts(
+  config: SluiceConfig,
+  pieces: ReturnType<typeof wire>,
+  signals: DaemonSignals,
+  log: Logger,
+): Part[] {
   const { haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots } = pieces;
+  const { readiness } = pieces.systemd;
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const admin = createAdminListeners(config.admin, pieces.app.fetch);
   return [
+    pieces.systemd,
     createInstanceLock({
       directories: [haproxy.runtimeDir, dirname(haproxy.config), config.stateDir],
       locked: [config.stateDir, haproxy.runtimeDir],
@@ -177,6 +160,7 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
             coalescer.poke();
           },
           onState(state) {
+            readiness.changed();
             if (state.connected) log.info("etcd connected", { revision: state.revision });
             else
               log.warn("etcd disconnected; serving the last known state", {
@@ -187,48 +171,15 @@ function daemonParts(config: SluiceConfig, pieces: ReturnType<typeof wire>, log:
       },
       stop: () => discovery.stop(),
     },
-    {
-      name: "signals",
-      start() {
-        process.on("SIGHUP", onHangup);
-      },
-      stop() {
-        process.off("SIGHUP", onHangup);
-      },
-    },
+    signals.hangupPart(onHangup),
     // After discovery, so it acts on synced data; stopped first, so it resigns while etcd is up.
     pieces.removal.part,
   ];
 
   function onHangup(): void {
     log.info("SIGHUP: rendering again");
-    applyLatest();
-  }
-}
-
-/**
- * Serves the last good config at once, so traffic flows even before etcd answers, and takes the
- * keys behind it from the last snapshot until etcd confirms or changes them.
- */
-async function startFromLastGood(
-  config: SluiceConfig,
-  applier: ReturnType<typeof createApplier>,
-  desired: ReturnType<typeof createDesiredStore>,
-  applyLatest: () => void,
-  log: Logger,
-): Promise<void> {
-  try {
-    if (await applier.startFromLastGood()) log.info("haproxy started from the last good config");
-  } catch (error) {
-    log.warn("cannot start from the last good config", { error: describeError(error) });
-  }
-  const snapshot = readSnapshot(snapshotPath(config.stateDir));
-  if (snapshot && desired.fromSnapshot(snapshot)) {
-    log.info("serving the last known state until etcd answers", {
-      revision: snapshot.revision,
-      saved_at: snapshot.savedAt,
-    });
-    applyLatest();
+    // systemd's reload signal: a reload window for it (Type=notify-reload works too).
+    void readiness.reloading(() => cycle.queue.request("apply")).catch(() => undefined);
   }
 }
 
@@ -238,9 +189,17 @@ export async function runDaemon(
   options: DaemonOptions = {},
 ): Promise<number> {
   const log = options.log ?? createLogger();
-  const running = await startParts(daemonParts(config, wire(config, options, log), log), log);
-  await untilStopSignal(log);
-  await running.stop();
+  const pieces = wire(config, options, log);
+  const signals = listenForSignals(log);
+  // STOPPING=1 as soon as the signal comes, even during start-up (which then ends first).
+  void signals.stopRequested.then(() => pieces.systemd.readiness.stopping());
+  try {
+    const running = await startParts(daemonParts(config, pieces, signals, log), log);
+    await signals.stopRequested;
+    await running.stop();
+  } finally {
+    signals.dispose();
+  }
   log.info("stopped");
   return 0;
 }

@@ -18,6 +18,8 @@ const CODES = {
   discovery: { retryable: true, httpStatus: 503 },
   /** etcd refused sluice's credentials or certificate: an operator has to act first. */
   discovery_refused: { retryable: false, httpStatus: 503 },
+  /** A systemd notification (NOTIFY_SOCKET) could not be sent; systemd may be restarting. */
+  notify: { retryable: true, httpStatus: 500 },
   /** The daemon could not be reached, or answered with an error (lbctl). */
   admin: { retryable: true, httpStatus: 502 },
   /** A mutating admin call without the right bearer token. */

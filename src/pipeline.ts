@@ -3,6 +3,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { readTokenFile } from "./admin/token-file.ts";
 import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
 import { readEtcdSecrets } from "./discovery/etcd-client.ts";
 import { ConfigError, describeError, RenderError } from "./errors.ts";
@@ -111,22 +112,10 @@ export function preflight(config: SluiceConfig): { token: string | undefined } {
   // Missing or unreadable TLS and password files stop the start, naming the file; a wrong
   // certificate or password is only found by etcd, and is retried and reported in status.
   readEtcdSecrets(config.etcd);
-  return { token: config.admin.tokenFile ? readToken(config) : undefined };
-}
-
-function readToken(config: SluiceConfig): string {
-  const path = config.admin.tokenFile;
-  let token: string;
-  try {
-    token = readFileSync(path, "utf8").trim();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new ConfigError(`${config.file}: admin.token_file: cannot read ${path}: ${code}`, {
-      cause: error,
-    });
-  }
-  if (token === "") throw new ConfigError(`${config.file}: admin.token_file: ${path} is empty`);
-  return token;
+  const { tokenFile } = config.admin;
+  return {
+    token: tokenFile ? readTokenFile(tokenFile, `${config.file}: admin.token_file`) : undefined,
+  };
 }
 
 /** A rendered configuration and what it was rendered from. */

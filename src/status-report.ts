@@ -11,6 +11,7 @@ import { countServers } from "./model/build.ts";
 import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { Status } from "./status.ts";
+import type { StatusFacts } from "./systemd/status-line.ts";
 import { VERSION } from "./version.ts";
 
 export type StatusSources = {
@@ -80,5 +81,22 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
     rejected_total: rejected.length,
     held: reconciler.holds(),
     health: healthStatus(served.services, sources.health, sources.remover),
+  };
+}
+
+/** What systemd's status line says (STATUS=), from the parts that know it. */
+export function systemdFacts(
+  sources: Pick<StatusSources, "reconciler" | "discovery" | "record">,
+): Omit<StatusFacts, "serving"> {
+  const served = sources.reconciler.served();
+  const { applies, lastError } = sources.record.view();
+  return {
+    // Before an apply, HAProxy may serve the last good file, whose counts are not known.
+    counts:
+      applies > 0
+        ? { services: served.services.length, backends: countServers(served) }
+        : undefined,
+    etcdConnected: sources.discovery.state().connected,
+    problem: lastError,
   };
 }

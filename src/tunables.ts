@@ -20,6 +20,26 @@ export const DISCOVERY = {
   stopWaitMs: 1000,
 } as const;
 
+/** `lbctl register`: keeping a registration on an etcd lease. */
+export const REGISTER = {
+  /** After a failed call the next try comes this soon, doubling per failure, */
+  retryBaseMs: 250,
+  /** up to this: a recovered etcd gets the registration back within about a second. */
+  retryMaxMs: 1000,
+  /** The lease is renewed (and the key checked) this many times per TTL, as etcd's Go client. */
+  renewalsPerTtl: 3,
+  /** One call to one endpoint gives up after at most this share of the TTL (and never after
+   * more than `[etcd] dial_timeout`), so a frozen endpoint cannot outlast the lease, */
+  callTimeoutTtlShare: 1 / 3,
+  /** but never sooner than this. */
+  minCallTimeoutMs: 200,
+  /** On stop, deleting the key and revoking the lease is tried this long; then the lease is left
+   * to expire by itself. */
+  stopTimeoutMs: 3000,
+  /** A warning that etcd does not answer is logged again after this long, not at every retry. */
+  repeatWarningMs: 30_000,
+} as const;
+
 /** The HAProxy supervisor. */
 export const SUPERVISOR = {
   /** A start or reload that has not shown a ready worker by then has failed. */
@@ -84,4 +104,16 @@ export const SLOTS = {
   spareRatio: 0.25,
   /** Spare slots never exceed this many per backend. */
   maxSpares: 1024,
+} as const;
+
+/** systemd notifications (src/systemd). */
+export const SYSTEMD = {
+  /** A STATUS= change is sent after this much quiet, so a burst of applies sends one line, */
+  statusQuietMs: 100,
+  /** and never later than this after the first change: at most a few lines a second. */
+  statusMaxDelayMs: 400,
+  /** STATUS= is cut to this many characters: `systemctl status` shows it on one line. */
+  statusMaxChars: 240,
+  /** A NOTIFY_SOCKET that fails is logged again after this long, not at every send. */
+  failureLogEveryMs: 60_000,
 } as const;

@@ -1,6 +1,6 @@
 // The admin API's listeners: the TCP address and the unix socket of `[admin]`, as a lifecycle part.
 
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { AdminConfig } from "../config/schema.ts";
 import type { Part } from "../lifecycle.ts";
@@ -25,6 +25,9 @@ export function createAdminListeners(
     mkdirSync(dirname(socket), { recursive: true });
     rmSync(socket, { force: true });
     unixServer = Bun.serve({ unix: socket, fetch });
+    // Like HAProxy's and Docker's sockets: the owner and its group (`sluice`) may connect, and
+    // connecting needs write permission, which the unit's UMask=0027 would take from the group.
+    chmodSync(socket, 0o660);
   };
   return {
     name: "admin API",

@@ -21,6 +21,8 @@ export type ApplyCycleOptions = {
   log: Logger;
   /** Called after every successful apply. */
   onApplied?: (result: ApplyResult) => void;
+  /** Called after every failed apply, with its error. */
+  onFailed?: (error: unknown) => void;
   /** `[apply] reload_wait`: a reload waits this long for more changes, ms. */
   reloadWaitMs: number;
   sleep?: (ms: number) => Promise<void>;
@@ -92,6 +94,7 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
         error: text,
         retry_in_ms: retryInMs,
       });
+      options.onFailed?.(error);
       throw error;
     }
   }

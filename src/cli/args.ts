@@ -1,4 +1,5 @@
-// A small argv parser: `--flag value`, `--flag=value`, boolean flags, and positionals.
+// A small argv parser: `--flag value`, `--flag=value`, boolean flags, repeatable flags, and
+// positionals.
 
 import { SluiceError } from "../errors.ts";
 
@@ -9,12 +10,24 @@ export class UsageError extends SluiceError {
   }
 }
 
-/** `--flag value` pairs (true for boolean flags) and the remaining arguments. */
-export type ParsedArgs = { flags: Map<string, string | true>; positionals: string[] };
+/** `--flag value` pairs (true for boolean flags), every value of each repeatable flag in order,
+ * and the remaining arguments. */
+export type ParsedArgs = {
+  flags: Map<string, string | true>;
+  lists: Map<string, string[]>;
+  positionals: string[];
+};
 
-/** Parses `argv`; `valued` lists flags that take a value. */
-export function parseArgs(argv: string[], valued: string[], booleans: string[]): ParsedArgs {
+/** Parses `argv`; `valued` lists flags that take a value, `repeated` those that may be given
+ * more than once (each takes a value; all are kept, in `lists`). */
+export function parseArgs(
+  argv: string[],
+  valued: string[],
+  booleans: string[],
+  repeated: string[] = [],
+): ParsedArgs {
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
@@ -23,15 +36,16 @@ export function parseArgs(argv: string[], valued: string[], booleans: string[]):
       continue;
     }
     const [name, inline] = argument.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (valued.includes(name)) {
+    if (valued.includes(name) || repeated.includes(name)) {
       const value = inline ?? argv[++index];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      flags.set(name, value);
+      if (repeated.includes(name)) lists.set(name, [...(lists.get(name) ?? []), value]);
+      else flags.set(name, value);
     } else if (booleans.includes(name)) {
       flags.set(name, true);
     } else {
       throw new UsageError(`unknown option --${name}`);
     }
   }
-  return { flags, positionals };
+  return { flags, lists, positionals };
 }

@@ -15,12 +15,20 @@ export type Command = {
   usage: string;
   valued: string[];
   booleans: string[];
+  /** Flags that take a value and may be given more than once. */
+  repeated?: string[];
   run(args: ParsedArgs, io: Io): Promise<number>;
 };
 
 function configPath(args: ParsedArgs): string {
   const value = args.flags.get("config");
   return typeof value === "string" ? value : DEFAULT_CONFIG_PATH;
+}
+
+/** Where lbctl looks for the daemon: `--config` and `--admin`. */
+function adminLookup(args: ParsedArgs): { configFile: string; adminUrl: string | undefined } {
+  const admin = args.flags.get("admin");
+  return { configFile: configPath(args), adminUrl: typeof admin === "string" ? admin : undefined };
 }
 
 function printJson(io: Io, value: unknown): void {
@@ -81,18 +89,57 @@ export const COMMANDS: Record<string, Command> = {
     booleans: ["json"],
     async run(args, io) {
       const { fetchAdmin } = await import("./admin-client.ts");
-      const admin = args.flags.get("admin");
-      const status = await fetchAdmin(
-        configPath(args),
-        typeof admin === "string" ? admin : undefined,
-        "/v1/status",
-      );
+      const status = await fetchAdmin(adminLookup(args), "/v1/status");
       if (args.flags.get("json")) printJson(io, status);
       else {
         const { formatStatus } = await import("./format.ts");
         io.out(formatStatus(status as Status));
       }
       return 0;
+    },
+  },
+
+  reload: {
+    summary: "render and apply now, reloading HAProxy (POST /v1/reload; systemd's ExecReload)",
+    usage: "reload [--config FILE] [--admin URL] [--json]",
+    valued: ["config", "admin"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { reloadDaemon } = await import("./reload.ts");
+      const report = await reloadDaemon(adminLookup(args));
+      if (args.flags.get("json")) printJson(io, report.body);
+      else if (report.ok) io.out(`${report.message}\n`);
+      else io.err(`${report.message}\n`);
+      return report.ok ? 0 : 1;
+    },
+  },
+
+  register: {
+    summary: "register SVC at ADDR on an etcd lease and keep it; delete it on SIGTERM/SIGINT",
+    usage:
+      "register SVC ADDR [--name N] [--ttl 10s] [--weight W] [--meta k=v]... [--drain-on-stop D] [--etcd URL,...] [--config FILE]",
+    valued: ["name", "ttl", "weight", "drain-on-stop", "etcd", "config"],
+    booleans: [],
+    repeated: ["meta"],
+    async run(args, io) {
+      // Arguments first: a mistake is reported before gRPC is loaded.
+      const { parseRegisterArgs } = await import("../register/request.ts");
+      const request = parseRegisterArgs(args);
+      const { runRegister } = await import("../register/run.ts");
+      return runRegister(request, io);
+    },
+  },
+
+  deregister: {
+    summary: "delete the registration <prefix>SVC/NAME from etcd (1 when there is none)",
+    usage: "deregister SVC NAME [--etcd URL,...] [--config FILE] [--json]",
+    valued: ["etcd", "config"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { parseDeregisterArgs } = await import("../register/request.ts");
+      const request = parseDeregisterArgs(args);
+      const { runDeregister } = await import("../register/run.ts");
+      return runDeregister(request, io, args.flags.get("json") === true);
     },
   },
 };
@@ -112,14 +159,15 @@ export async function runCommand(program: string, argv: string[], io: Io): Promi
     io.out(usage(program));
     return name ? 0 : 2;
   }
-  if (name === "--version") return COMMANDS.version!.run({ flags: new Map(), positionals: [] }, io);
+  if (name === "--version")
+    return COMMANDS.version!.run({ flags: new Map(), lists: new Map(), positionals: [] }, io);
   const command = COMMANDS[name];
   if (!command) {
     io.err(`${program}: unknown command "${name}"\n${usage(program)}`);
     return 2;
   }
   try {
-    const args = parseArgs(rest, command.valued, command.booleans);
+    const args = parseArgs(rest, command.valued, command.booleans, command.repeated);
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {

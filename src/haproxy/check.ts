@@ -1,6 +1,7 @@
 // Validates a configuration file with `haproxy -c`.
 
 import { HaproxyCheckError } from "../errors.ts";
+import { childEnvironment } from "./process-runner.ts";
 
 /** Runs `binary -c -f file`; throws HaproxyCheckError with HAProxy's alerts when it refuses. */
 export async function checkConfig(binary: string, file: string, timeoutMs: number): Promise<void> {
@@ -10,6 +11,8 @@ export async function checkConfig(binary: string, file: string, timeoutMs: numbe
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
+      // Like every HAProxy sluice runs: nothing that would let it talk to systemd.
+      env: childEnvironment(),
       timeout: timeoutMs,
     });
   } catch (error) {

@@ -1,6 +1,6 @@
 // Runs the compiled dist/sluice against a test etcd, with HAProxy on free loopback ports.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Status } from "../../src/status.ts";
@@ -22,6 +22,16 @@ export type SluiceOptions = {
   startTimeoutMs?: number;
   /** `[haproxy]` lines added to the generated section. */
   haproxyToml?: string;
+  /** The executable; default dist/sluice. */
+  binary?: string;
+  /** Wraps the command line, e.g. in setpriv to run sluice as an unprivileged user. */
+  wrap?: (argv: string[]) => string[];
+  /** Environment added to the test's own (NOTIFY_SOCKET, WATCHDOG_USEC). */
+  env?: Record<string, string>;
+  /** HAProxy's HTTP port on 127.0.0.1; default a free one. */
+  httpPort?: number;
+  /** Owner given to the test directory and its files, for a sluice run as that user. */
+  owner?: { uid: number; gid: number };
 };
 
 export type TestSluice = {
@@ -71,9 +81,10 @@ export function assertCleanOutput(log: string, stdout: string): void {
 }
 
 export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
-  if (!existsSync(SLUICE_BINARY)) throw new Error(`${SLUICE_BINARY} is missing: run make build`);
+  const binary = options.binary ?? SLUICE_BINARY;
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run make build`);
   const dir = mkdtempSync(join(tmpdir(), "sluice-test-"));
-  const httpPort = freePort();
+  const httpPort = options.httpPort ?? freePort();
   const statsPort = freePort();
   const adminPort = freePort();
   const configFile = join(dir, "sluice.toml");
@@ -105,14 +116,21 @@ listen = "127.0.0.1:${adminPort}"
 ${options.extraToml ?? ""}
 `,
   );
+  if (options.owner) {
+    for (const path of [dir, configFile, templateFile].filter((path) => existsSync(path))) {
+      chownSync(path, options.owner.uid, options.owner.gid);
+    }
+  }
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
   const launch = async () => {
     // A new log per run: a second process writing over the first one's file leaves torn lines.
     rmSync(logFile, { force: true });
     rmSync(`${logFile}.out`, { force: true });
-    const process = Bun.spawn([SLUICE_BINARY, "serve", "--config", configFile], {
+    const argv = [binary, "serve", "--config", configFile];
+    const process = Bun.spawn(options.wrap ? options.wrap(argv) : argv, {
       cwd: dir,
+      env: { ...Bun.env, ...options.env },
       stdout: Bun.file(`${logFile}.out`),
       stderr: Bun.file(logFile),
     });

@@ -38,6 +38,12 @@ mount -t overlay sluice-lifecycle -o "lowerdir=/,upperdir=$mnt/upper,workdir=$mn
 mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 
+# A fresh system has no sluice user: drop one the host may have (another test makes it), so the
+# package's %pre is what creates it here.
+for file in passwd group shadow gshadow; do
+  if [ -f "$root/etc/$file" ]; then sed -i '/^sluice:/d' "$root/etc/$file"; fi
+done
+
 # Fedora's presets enable only the units they list and end with this rule; Debian's enable
 # every unit they do not list, which would hide a %post that enables the unit.
 mkdir -p "$root/usr/lib/systemd/system-preset"

@@ -64,11 +64,15 @@ function cycleWith(calls: Call[], reloadWaitMs = 0) {
   const { reconciler, fake } = fakeReconciler(calls);
   const desired = createDesiredStore();
   const record = createApplyRecord();
+  /** What the cycle told its listeners (systemd's status line listens). */
+  const events: string[] = [];
   const cycle = createApplyCycle({
     reconciler,
     desired,
     record,
     log: createLogger(() => {}),
+    onApplied: (result) => events.push(`applied ${result.outcome}`),
+    onFailed: (error) => events.push(`failed ${(error as Error).message}`),
     reloadWaitMs,
     sleep: async (ms) => {
       calls.push(`wait ${ms}ms`);
@@ -77,7 +81,7 @@ function cycleWith(calls: Call[], reloadWaitMs = 0) {
     },
     collectGarbage: () => calls.push("gc"),
   });
-  return { cycle, fake, desired, record };
+  return { cycle, fake, desired, record, events };
 }
 
 describe("apply cycle", () => {
@@ -124,16 +128,18 @@ describe("apply cycle", () => {
     await cycle.stop();
   });
 
-  test("a failed apply is recorded, and the next success clears it", async () => {
+  test("a failed apply is recorded and told, and the next success clears it", async () => {
     const calls: Call[] = [];
-    const { cycle, fake, record } = cycleWith(calls);
+    const { cycle, fake, record, events } = cycleWith(calls);
     fake.failExecute = true;
     await expect(cycle.queue.request("apply")).rejects.toThrow("haproxy refused");
     expect(record.view().lastError).toBe("haproxy refused");
+    expect(events).toEqual(["failed haproxy refused"]);
     fake.failExecute = false;
     fake.nextPlan = { kind: "none" };
     await cycle.queue.request("apply");
     expect(record.view().lastError).toBeUndefined();
+    expect(events).toEqual(["failed haproxy refused", "applied reloaded"]);
     await cycle.stop();
   });
 });

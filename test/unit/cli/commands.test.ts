@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../../../package.json" with { type: "json" };
-import { runCommand } from "../../../src/cli/commands.ts";
+import { runLbctl } from "../../helpers/cli.ts";
 
 /** Runs `body` with `text` written to a sluice.toml in a fresh directory, then removes it. */
 async function withConfigFile(
@@ -20,15 +20,7 @@ async function withConfigFile(
   }
 }
 
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCommand("lbctl", argv, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  });
-  return { code, out: out.join(""), err: err.join("") };
-}
+const run = runLbctl;
 
 describe("runCommand", () => {
   test("version prints the package version and exits 0", async () => {

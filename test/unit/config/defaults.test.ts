@@ -3,26 +3,38 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIELDS } from "../../../src/config/defaults.ts";
 import { expandPlaceholders, type FieldSpec, formatToml } from "../../../src/config/field-spec.ts";
-import { parseConfigText } from "../../../src/config/load.ts";
+import { loadConfig, parseConfigText } from "../../../src/config/load.ts";
 import { listFields } from "../../../src/config/settings.ts";
 
 const ROOT = join(import.meta.dir, "../../..");
 
-/** The TOML block of README's configuration section, as rows under the section they sit in. */
-function readmeRows(): { section: string; key: string; rest: string; line: string }[] {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Configuration"));
-  const block = /```toml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
-  const rows: { section: string; key: string; rest: string; line: string }[] = [];
+type TomlRow = { section: string; key: string; rest: string; line: string };
+
+/**
+ * The `key = value` lines of TOML `text`, commented out or not, under the section they sit in
+ * (a commented `# [[service]]` header opens a section too).
+ */
+function tomlRows(text: string): TomlRow[] {
+  const rows: TomlRow[] = [];
   let current = "";
-  for (const line of block.split("\n")) {
-    const header = /^\[\[?([a-z_]+)\]\]?/.exec(line);
+  for (const line of text.split("\n")) {
+    const header = /^(?:#\s*)?\[\[?([a-z_]+)\]\]?/.exec(line);
     if (header) current = header[1]!;
     const row = /^(?:#\s*)?([a-z_]+) = (.*)$/.exec(line);
     if (!header && row) rows.push({ section: current, key: row[1]!, rest: row[2]!, line });
   }
   return rows;
 }
+
+/** The TOML block of README's configuration section, as rows. */
+function readmeRows(): TomlRow[] {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Configuration"));
+  return tomlRows(/```toml\n([\s\S]*?)```/.exec(section)?.[1] ?? "");
+}
+
+/** The default config the RPM installs as /etc/sluice/sluice.toml. */
+const PACKAGED_CONFIG = join(ROOT, "packaging/sluice.toml");
 
 /** Every default that is a string, by key, to fill `<state_dir>`-style placeholders. */
 function defaultValues(): Record<string, string> {
@@ -118,5 +130,39 @@ describe("the defaults table", () => {
     expect(() => parseConfigText('[etcd]\nkeepalive = "999ms"\n', "x.toml")).toThrow(
       `must be at least ${minimumMs}ms`,
     );
+  });
+});
+
+describe("the packaged sluice.toml", () => {
+  const rows = tomlRows(readFileSync(PACKAGED_CONFIG, "utf8"));
+
+  test("lists every field with its default, and comments out those without one", () => {
+    for (const { section, key, spec } of listFields()) {
+      const matching = rows.filter((row) => row.section === section && row.key === key);
+      expect(matching.length, `packaging/sluice.toml: one row for ${section}.${key}`).toBe(1);
+      const row = matching[0]!;
+      const expected = readmeDefault(spec);
+      // A [[service]] table is a service: the example stays commented out, defaults and all.
+      const commented = expected === undefined || section === "service";
+      expect(row.line.startsWith("#"), `${row.line}: commented out`).toBe(commented);
+      if (expected === undefined) continue;
+      expect(`${row.rest} `.startsWith(`${expected} `), `${row.line}: default ${expected}`).toBe(
+        true,
+      );
+    }
+  });
+
+  test("lists no field the table does not know", () => {
+    for (const { section, key } of rows) {
+      const fields = FIELDS[section as keyof typeof FIELDS] as Record<string, unknown> | undefined;
+      expect(fields?.[key], `packaging/sluice.toml lists ${section}.${key}`).toBeDefined();
+    }
+  });
+
+  test("loads to exactly the config of an empty file", () => {
+    const packaged = loadConfig(PACKAGED_CONFIG);
+    expect(packaged).toEqual(parseConfigText("[haproxy]\n", PACKAGED_CONFIG));
+    expect(packaged.etcd.endpoints).toEqual(["http://127.0.0.1:2379"]);
+    expect(packaged.etcd.prefix).toBe("/apps/");
   });
 });

@@ -163,7 +163,10 @@ describe("removal leadership", () => {
     // The first round starts at once; later ones never do.
     const timers = {
       ...clock,
-      setTimer: (ms: number, run: () => void) => (ms === 0 && run(), () => {}),
+      setTimer(ms: number, run: () => void) {
+        if (ms === 0) run();
+        return () => {};
+      },
     };
     const etcd = createFakeRemovalEtcd(clock);
     let stuck = false;

@@ -1,0 +1,38 @@
+// The admin API's handlers over the daemon's pieces (wiring, like daemon.ts).
+
+import { type AdminHandlers, createAdminApp } from "./admin/app.ts";
+import type { ConfigFile } from "./apply/config-file.ts";
+import type { ApplyCycle } from "./apply/cycle.ts";
+import type { DesiredStore } from "./desired.ts";
+import type { Reconciler } from "./reconcile/reconciler.ts";
+import type { Status } from "./status.ts";
+import type { Readiness } from "./systemd/readiness.ts";
+
+/** The admin API over the daemon's pieces. */
+export function daemonAdmin(pieces: {
+  reconciler: Reconciler;
+  serverHealth: AdminHandlers["serverHealth"];
+  desired: DesiredStore;
+  file: ConfigFile;
+  cycle: ApplyCycle;
+  readiness: Pick<Readiness, "reloading">;
+  token: string | undefined;
+  status: () => Promise<Status>;
+}): ReturnType<typeof createAdminApp> {
+  const { reconciler, desired, file, cycle, readiness, token } = pieces;
+  return createAdminApp({
+    status: pieces.status,
+    services: () => reconciler.served().services,
+    serverHealth: pieces.serverHealth,
+    rejected: () => reconciler.latest().rejected,
+    plan: () => {
+      const current = desired.current();
+      const { plan, holds } = reconciler.prepare(current);
+      return { revision: current.revision, plan, held: holds };
+    },
+    config: () => file.read(),
+    // A forced reload is one reload window for systemd, from the render to HAProxy's reload.
+    reload: () => readiness.reloading(async () => (await cycle.queue.request("reload")).outcome),
+    token: () => token,
+  });
+}
