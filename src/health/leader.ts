@@ -25,7 +25,9 @@ export type LeadershipOptions = {
   identity: string;
   clock: Clock;
   log: Logger;
-  /** Time between rounds, ms. Default min(TTL/3, 1 s). */
+  /** Time between rounds (a renewal and a look at who leads), ms. Default min(TTL/4, 500 ms):
+   * at least two renewals fit in the TTL/2 a leader may act on, and a follower sees a dead
+   * leader's key go (etcd expires leases every 500 ms) within about half a second. */
   stepMs?: number;
 };
 
@@ -59,7 +61,7 @@ class ElectionCandidate implements Leadership {
   private inFlight: Promise<void> | undefined;
 
   constructor(private readonly options: LeadershipOptions) {
-    this.stepMs = options.stepMs ?? Math.min(options.ttlMs / 3, 1000);
+    this.stepMs = options.stepMs ?? Math.min(options.ttlMs / 4, 500);
     const now = () => options.clock.now();
     this.warnings = createLogThrottle({ windowMs: 30_000, perWindow: 1, now });
   }
