@@ -121,6 +121,8 @@ describe("health in status", () => {
     expect(formatStatus(status)).toContain(
       "health:   1 up, 1 down, 0 maint, 1 unchecked, STALE, PANIC: removals frozen, leader lb-1:10, removals 0\n",
     );
+    status.health.is_leader = true;
+    expect(formatStatus(status)).toContain(", leader lb-1:10 (this instance), removals 0\n");
     status.health.enabled = false;
     expect(formatStatus(status)).toContain("health:   checks off\n");
   });
