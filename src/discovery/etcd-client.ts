@@ -206,8 +206,7 @@ function isRefusal(error: unknown): boolean {
   return /certificate|SSL/i.test(describeError(error));
 }
 
-/** A client bound to `endpoint` alone (register/etcd-store.ts and health/etcd-removal.ts use it
- * too). */
+/** A client bound to `endpoint` alone (register/etcd-store.ts, health/etcd-removal.ts too). */
 export function createEtcdClient(config: EtcdConfig, endpoint: string, secrets: EtcdSecrets) {
   if (endpoint.startsWith("https://")) allowIpEndpoints();
   return new Etcd3({
