@@ -1,4 +1,5 @@
-// The edge to etcd3, the one module that imports it: builds a client for one endpoint the way
+// The edge to etcd3 (with etcd-calls.ts and health/etcd-removal.ts, the modules that import it,
+// and the only one that creates clients): builds a client for one endpoint the way
 // sluice needs it (no retries or circuit breakers of the client's own, as the discovery loop owns
 // timing and failover; gRPC keepalive; `hasleader` on every call; TLS and auth material read from
 // files at each connect), and translates its messages into sluice's watch messages and its

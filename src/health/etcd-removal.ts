@@ -1,19 +1,12 @@
 // The edge to etcd for the removal of dead backends: the leader election (leases, keepalives,
 // the candidate keys) and the compare-and-delete of registrations, through etcd3 with the TLS
-// and auth of `[etcd]`. Clients come from discovery/etcd-client.ts; with it (and the registrar's
-// edge) the only modules that import etcd3. A call goes to the endpoint that answered last; a
-// failed one closes its client and tries the next endpoint, each time on a fresh connection.
+// and auth of `[etcd]`. Calls fail over across the endpoints through discovery/etcd-calls.ts.
 
-import { castGrpcError, type Etcd3, EtcdLeaseInvalidError, type IKeyValue } from "etcd3";
+import type { Etcd3, IKeyValue } from "etcd3";
 import type { EtcdConfig } from "../config/schema.ts";
-import {
-  createEtcdClient,
-  describeEtcdError,
-  readEtcdSecrets,
-  toDiscoveryError,
-} from "../discovery/etcd-client.ts";
+import { createEtcdCalls, renewLeaseOnce, revokeLease } from "../discovery/etcd-calls.ts";
 import { prefixEnd } from "../discovery/key-range.ts";
-import { DiscoveryError, isRetryable } from "../errors.ts";
+import { DiscoveryError } from "../errors.ts";
 import { bytesToText, isInvalidUtf8 } from "../model/raw-text.ts";
 import type {
   CampaignRequest,
@@ -33,21 +26,13 @@ export type EtcdRemovalOptions = {
 
 /** The election and the removals over the endpoints of `options.etcd`. */
 export function createEtcdRemovalStore(options: EtcdRemovalOptions): ElectionStore & RemovalStore {
-  const call = createFailover(options);
+  const call = createEtcdCalls(options);
   return {
     grant: (ttlSeconds) =>
       call(async (etcd3) => (await etcd3.leaseClient.leaseGrant({ TTL: ttlSeconds })).ID),
-    keepAlive: (lease) => call((etcd3) => renewOnce(etcd3, lease, options.callTimeoutMs)),
+    keepAlive: (lease) => call((etcd3) => renewLeaseOnce(etcd3, lease, options.callTimeoutMs)),
     campaign: (request) => call((etcd3) => campaign(etcd3, request)),
-    revoke: (lease) =>
-      call(async (etcd3) => {
-        try {
-          await etcd3.leaseClient.leaseRevoke({ ID: lease });
-        } catch (error) {
-          // Expired or revoked already: what revoking was for.
-          if (!(castGrpcError(error as Error) instanceof EtcdLeaseInvalidError)) throw error;
-        }
-      }),
+    revoke: (lease) => call((etcd3) => revokeLease(etcd3, lease)),
     modRevision: (key) =>
       call(async (etcd3) => {
         const response = await etcd3.kv.range({ key: keyBytes(key) });
@@ -58,40 +43,6 @@ export function createEtcdRemovalStore(options: EtcdRemovalOptions): ElectionSto
       call((etcd3) => deleteIfUnchanged(etcd3, key, modRevision, fence)),
     close: () => call.close(),
   };
-}
-
-/** Runs a call on the current endpoint, then on each other in turn, until one answers. */
-function createFailover(options: EtcdRemovalOptions) {
-  const { etcd } = options;
-  // Unary calls get `dial_timeout` as their deadline from createEtcdClient: here the call timeout.
-  const clientConfig: EtcdConfig = { ...etcd, dialTimeoutMs: options.callTimeoutMs };
-  let index = 0;
-  let client: Etcd3 | undefined;
-  const drop = () => {
-    client?.close();
-    client = undefined;
-  };
-  async function call<T>(operation: (etcd3: Etcd3) => Promise<T>): Promise<T> {
-    let failure: DiscoveryError | undefined;
-    for (let tried = 0; tried < etcd.endpoints.length; tried++) {
-      const endpoint = etcd.endpoints[index]!;
-      try {
-        client ??= createEtcdClient(clientConfig, endpoint, readEtcdSecrets(etcd));
-        return await operation(client);
-      } catch (error) {
-        const typed = toDiscoveryError(error);
-        failure = new DiscoveryError(describeEtcdError(endpoint, typed), {
-          cause: error,
-          refused: !isRetryable(typed),
-        });
-        drop();
-        index = (index + 1) % etcd.endpoints.length;
-        if (!isRetryable(failure)) break;
-      }
-    }
-    throw failure;
-  }
-  return Object.assign(call, { close: drop });
 }
 
 /** A served key as etcd's bytes; keys that were not valid UTF-8 are never served. */
@@ -162,51 +113,3 @@ async function deleteIfUnchanged(
   const leads = held !== undefined && Number(held.create_revision) === fence.createRevision;
   return leads ? "changed" : "not-leader";
 }
-
-/**
- * One renewal on a keepalive stream of its own: resolves with the TTL etcd answers (0 when it no
- * longer holds the lease). Streams have no deadline, so this one gets a timer.
- */
-async function renewOnce(etcd3: Etcd3, lease: string, timeoutMs: number): Promise<number> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DiscoveryError(`no keepalive answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  let stream: KeepAliveStream | undefined;
-  let done = false;
-  const close = (each: KeepAliveStream) => {
-    // What the stream reports after its answer (its own end) is not this call's.
-    each.on("error", () => undefined);
-    each.cancel();
-  };
-  try {
-    const opened = etcd3.leaseClient.leaseKeepAlive().then((opened) => {
-      stream = opened as KeepAliveStream;
-      // Opened after the timeout: nobody waits for it.
-      if (done) close(stream);
-      return opened;
-    });
-    const answer = opened.then(
-      (opened) =>
-        new Promise<number>((resolve, reject) => {
-          opened.on("data", (response) => resolve(Number(response.TTL)));
-          opened.on("error", reject);
-          opened.on("end", () => reject(new DiscoveryError("keepalive stream closed by etcd")));
-          opened.write({ ID: lease });
-        }),
-    );
-    return await Promise.race([answer, timeout]);
-  } finally {
-    done = true;
-    clearTimeout(timer);
-    if (stream) close(stream);
-  }
-}
-
-/** etcd3's keepalive stream; grpc-js's duplex stream has cancel(), etcd3's type leaves it out. */
-type KeepAliveStream = Awaited<ReturnType<Etcd3["leaseClient"]["leaseKeepAlive"]>> & {
-  cancel(): void;
-};
