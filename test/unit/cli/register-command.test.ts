@@ -5,17 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "../../../src/cli/commands.ts";
-
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCommand("lbctl", argv, {
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-  });
-  return { code, out: out.join(""), err: err.join("") };
-}
+import { runLbctl as run } from "../../helpers/cli.ts";
 
 // An endpoint nothing listens on: a command that got as far as etcd would fail with 1, not 2.
 const NOWHERE = ["--etcd", "http://127.0.0.1:1", "--config", "/dev/null"];
