@@ -3,7 +3,7 @@
 //
 // Every load is bounded: wrk runs for a fixed duration, churn and probes for a fixed count.
 // BENCH_CHURN_SECONDS (default 60) and BENCH_SAMPLES (default 50) shorten a run.
-// BENCH_ONLY=render,hitless,health runs only those sections; RESULTS.md keeps the other rows.
+// BENCH_ONLY=render,hitless,health,lbctl runs only those sections; RESULTS.md keeps the other rows.
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -18,13 +18,14 @@ import { measureRegister } from "./register-figure.ts";
 import { measureRender } from "./render-figure.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
-const SECTIONS = ["render", "hitless", "health"] as const;
+const SECTIONS = ["render", "hitless", "health", "lbctl"] as const;
 type Section = (typeof SECTIONS)[number];
 const ONLY = process.env.BENCH_ONLY?.split(",") as Section[] | undefined;
 const runs = (section: Section) => ONLY === undefined || ONLY.includes(section);
 /** Which section a figure of RESULTS.md belongs to, by how its name starts. */
 function sectionOf(figure: string): Section {
   if (figure.startsWith("health:")) return "health";
+  if (figure.startsWith("lbctl")) return "lbctl";
   return figure.startsWith("render") ? "render" : "hitless";
 }
 const CHURN_SECONDS = Number(process.env.BENCH_CHURN_SECONDS ?? 60);
@@ -275,6 +276,18 @@ async function reportRegister(sluice: TestSluice) {
   report("lbctl register SIGTERM→no longer routed p50 / p99", show(times.stopToGone));
 }
 
+/** Section 4: lbctl against a daemon serving the 2-server probe service. */
+async function lbctlFigures(): Promise<void> {
+  const sluice = await startSluice({ etcdEndpoint: etcd.endpoint, extraToml: probeService });
+  try {
+    await etcd.client.put("/apps/probe/base").value(`probe-base ${probeBase.address}`);
+    await waitFor("probe", async () => (await probe(sluice)) === "probe-base", 10_000);
+    await reportRegister(sluice);
+  } finally {
+    await sluice.stop();
+  }
+}
+
 /** Sections 1 and 2: membership churn against the baseline, and propagation at scale. */
 async function hitlessFigures(): Promise<void> {
   // 1. Membership churn with the runtime API (master-worker), and the confd-like baseline.
@@ -298,10 +311,7 @@ async function hitlessFigures(): Promise<void> {
     try {
       await etcd.client.put("/apps/probe/base").value(`probe-base ${probeBase.address}`);
       await waitFor("web and probe", async () => (await sluice.status()).backends === 11, 10_000);
-      if (mode === "master-worker") {
-        await measurePropagation(sluice, "10 backends", 5, 50);
-        await reportRegister(sluice);
-      }
+      if (mode === "master-worker") await measurePropagation(sluice, "10 backends", 5, 50);
       churn[label] = [];
       for (const keepAlive of [true, false]) {
         const outcome = await measureChurn(sluice, label, keepAlive);
@@ -435,6 +445,8 @@ try {
     await measureDeathToLastRouted(etcd, report);
     await measureCheckCpu(etcd, (entries) => putMany(etcd.client, entries), report);
   }
+  // 4. The operator's commands: lbctl register into a running service.
+  if (runs("lbctl")) await lbctlFigures();
 } finally {
   for (const backend of [...realBackends, probeBase, probeNew, ...churnBackends]) backend.stop();
   await etcd.stop();
