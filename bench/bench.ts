@@ -241,7 +241,7 @@ async function forcedReloads(sluice: TestSluice, keepAlive: boolean) {
   await Bun.sleep(300);
   let maxWorkers = 0;
   for (let i = 0; i < FORCED_RELOADS; i++) {
-    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const response = await sluice.reload();
     if (!response.ok) throw new Error(`reload failed: ${await response.text()}`);
     maxWorkers = Math.max(maxWorkers, (await sluice.status()).haproxy.workers.length);
   }

@@ -22,8 +22,20 @@ const CODES = {
   notify: { retryable: true, httpStatus: 500 },
   /** The daemon could not be reached, or answered with an error (lbctl). */
   admin: { retryable: true, httpStatus: 502 },
-  /** A mutating admin call without the right bearer token. */
+  /** An admin call that needs the bearer token came without one. */
   unauthorized: { retryable: false, httpStatus: 401 },
+  /** An admin call came with a wrong bearer token. */
+  forbidden: { retryable: false, httpStatus: 403 },
+  /** A mutating admin call over TCP, and no `[admin] token_file` is configured. */
+  no_token_configured: { retryable: false, httpStatus: 403 },
+  /** An admin call from a web page of another origin (a browser's `Origin` header). */
+  forbidden_origin: { retryable: false, httpStatus: 403 },
+  /** A call on a loopback listener whose `Host` is not a loopback name (DNS rebinding). */
+  forbidden_host: { retryable: false, httpStatus: 403 },
+  /** A mutating admin call whose body is not `application/json`. */
+  unsupported_media_type: { retryable: false, httpStatus: 415 },
+  /** A request body larger than the admin API takes. */
+  too_large: { retryable: false, httpStatus: 413 },
   /** The thing asked for does not exist. */
   not_found: { retryable: false, httpStatus: 404 },
 } as const satisfies Record<string, { retryable: boolean; httpStatus: number }>;

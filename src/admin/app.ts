@@ -6,7 +6,7 @@ import { type ServerHealthView, serverHealthView, servicesWithHealth } from "../
 import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
 import type { Rejected, Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
-import { requireBearerToken } from "./bearer-token.ts";
+import { type AdminEnv, accessControl, mutating, readAccess } from "./access.ts";
 import { answerError } from "./error-response.ts";
 import { renderMetrics } from "./metrics.ts";
 
@@ -24,7 +24,8 @@ export type AdminHandlers = {
   config(): string | undefined;
   /** Renders and applies now; resolves with the outcome or throws. */
   reload(): Promise<string>;
-  /** Bearer token for mutating calls; undefined means none is required. */
+  /** The bearer token of `[admin] token_file`; undefined when none is configured (then mutations
+   * over TCP are refused, and the unix socket alone can make them). */
   token(): string | undefined;
 };
 
@@ -41,12 +42,12 @@ function readinessProblems(status: Status): string[] {
 
 /**
  * The admin API over `handlers`. Errors thrown anywhere end in one `onError`: a SluiceError
- * answers with its code's HTTP status, anything else with 500. POST endpoints need the bearer
- * token when one is configured.
+ * answers with its code's HTTP status, anything else with 500. Every route but the health probes
+ * is guarded (access.ts): `mutating` on POST/PUT/DELETE, `readAccess` on GETs.
  */
-export function createAdminApp(handlers: AdminHandlers): Hono {
-  const app = new Hono();
-  const mutating = requireBearerToken(() => handlers.token());
+export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+  app.use(accessControl(() => handlers.token()));
 
   app.onError((error, context) => answerError(error, context));
   app.notFound((context) =>
@@ -56,6 +57,7 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     ),
   );
 
+  // The probes stay open on every listener: a load balancer in front checks them without a token.
   app.get("/healthz", (context) => context.text("ok\n"));
 
   app.get("/readyz", async (context) => {
@@ -64,26 +66,26 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     return context.json({ ready: false, reasons: problems }, 503);
   });
 
-  app.get("/v1/status", async (context) => context.json(await handlers.status()));
+  app.get("/v1/status", readAccess, async (context) => context.json(await handlers.status()));
 
-  app.get("/metrics", async (context) =>
+  app.get("/metrics", readAccess, async (context) =>
     context.text(renderMetrics(await handlers.status(), handlers.rejected()), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
     }),
   );
 
   const health = (key: string) => handlers.serverHealth?.(key) ?? serverHealthView(undefined, key);
-  app.get("/v1/services", (context) =>
+  app.get("/v1/services", readAccess, (context) =>
     context.json(servicesWithHealth(handlers.services(), health)),
   );
-  app.get("/v1/services/:name", (context) => {
+  app.get("/v1/services/:name", readAccess, (context) => {
     const name = context.req.param("name");
     const service = handlers.services().find((candidate) => candidate.name === name);
     if (!service) throw new SluiceError("not_found", `no service named "${name}"`);
     return context.json(servicesWithHealth([service], health)[0]);
   });
 
-  app.get("/v1/rejected", (context) => {
+  app.get("/v1/rejected", readAccess, (context) => {
     const offset = pageParameter(context.req.query("offset"), "offset", 0);
     const limit = Math.min(
       pageParameter(context.req.query("limit"), "limit", REJECTED_LISTED),
@@ -92,9 +94,9 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     return context.json(rejectedPage(handlers.rejected(), offset, limit));
   });
 
-  app.get("/v1/plan", (context) => context.json(handlers.plan() as object));
+  app.get("/v1/plan", readAccess, (context) => context.json(handlers.plan() as object));
 
-  app.get("/v1/config", (context) => {
+  app.get("/v1/config", readAccess, (context) => {
     const text = handlers.config();
     if (text === undefined) {
       throw new SluiceError("not_found", "no haproxy.cfg has been applied yet");

@@ -12,12 +12,24 @@ function statusOf(error: unknown): ContentfulStatusCode {
   return 500;
 }
 
+/** The stable `code` of an error's answer: a SluiceError's own, else `http_<status>`/`internal`. */
+function codeOf(error: unknown): string {
+  if (error instanceof SluiceError) return error.code;
+  if (error instanceof HTTPException) return `http_${error.status}`;
+  return "internal";
+}
+
 /**
- * The answer to a request that ended with `error`: `{error: message}`, and for actions (POST)
- * `{ok: false, error}`, the same shape as their success `{ok: true, ...}`.
+ * The answer to a request that ended with `error`: `{error: message, code}`, and for actions
+ * (POST) `{ok: false, error, code}`, the same shape as their success `{ok: true, ...}`. A 401
+ * says which scheme it wants (`WWW-Authenticate: Bearer`).
  */
 export function answerError(error: unknown, context: Context): Response {
   const message = describeError(error);
-  const body = context.req.method === "POST" ? { ok: false, error: message } : { error: message };
-  return context.json(body, statusOf(error));
+  const code = codeOf(error);
+  const body =
+    context.req.method === "POST" ? { ok: false, error: message, code } : { error: message, code };
+  const status = statusOf(error);
+  if (status === 401) context.header("www-authenticate", 'Bearer realm="sluice"');
+  return context.json(body, status);
 }

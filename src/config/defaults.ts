@@ -208,7 +208,7 @@ export const ADMIN_FIELDS = {
   token_file: {
     kind: "path",
     default: "",
-    description: "bearer token for mutating calls; required when listen is not loopback",
+    description: "bearer token for TCP mutations (and reads off loopback); required off loopback",
   },
 } as const satisfies SectionFields;
 

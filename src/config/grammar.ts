@@ -35,6 +35,26 @@ export function hasValidPort(text: string): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65_535;
 }
 
+/** Splits `host:port` (a bracketed IPv6 host too) as `looksLikeHostPort` accepts it. */
+export function splitHostPort(text: string): { hostname: string; port: number } {
+  const at = text.lastIndexOf(":");
+  return {
+    hostname: text.slice(0, at).replace(/^\[|\]$/g, ""),
+    port: Number(text.slice(at + 1)),
+  };
+}
+
+/**
+ * Whether `hostname` (no port, no brackets) names this machine's loopback only: `localhost` and
+ * its subdomains, 127.0.0.0/8 and ::1. Anything else (0.0.0.0, ::, *, a LAN address or name)
+ * may be reached from elsewhere.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost") || host === "::1") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /** The longest unix socket path Linux takes (`sun_path` is 108 bytes with its NUL). */
 export const MAX_SOCKET_PATH_BYTES = 107;
 

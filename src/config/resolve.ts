@@ -13,7 +13,13 @@ import {
   TOP_FIELDS,
 } from "./defaults.ts";
 import { FieldReader, type Table } from "./field-reader.ts";
-import { hasValidPort, looksLikeHostPort, socketPathProblem } from "./grammar.ts";
+import {
+  hasValidPort,
+  isLoopbackHost,
+  looksLikeHostPort,
+  socketPathProblem,
+  splitHostPort,
+} from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
 import { resolveHealth, resolveServiceHealth } from "./resolve-health.ts";
@@ -142,16 +148,14 @@ function resolveAdmin(context: ResolveContext, runtimeDir: string): AdminConfig 
   adminFields.check("socket", socketProblem === undefined, `${socketProblem}`);
   adminFields.check(
     "token_file",
-    listen === "" || admin.tokenFile !== "" || isLoopbackListen(listen),
-    `is required when listen ("${listen}") is not a loopback address`,
+    listen === "" || admin.tokenFile !== "" || isLoopbackHost(splitHostPort(listen).hostname),
+    `is required when admin.listen ("${listen}") is not a loopback address: anyone who reaches ` +
+      'it could read the config and reload HAProxy. Set token_file = "/etc/sluice/admin.token" ' +
+      "(a file holding a long random token, e.g. from `openssl rand -hex 32`, mode 0640 root:sluice), " +
+      'or listen on loopback (listen = "127.0.0.1:9600")',
   );
   adminFields.rejectUnknown();
   return admin;
-}
-
-function isLoopbackListen(listen: string): boolean {
-  const host = listen.slice(0, listen.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 function resolveServices(

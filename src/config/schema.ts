@@ -95,8 +95,8 @@ export type AdminConfig = {
   listen: string;
   /** Unix socket of the admin API; empty disables it. Default `"<runtime_dir>/admin.sock"`. */
   socket: string;
-  /** File holding the bearer token for mutating calls; required when `listen` is not loopback.
-   * Default `""`. */
+  /** File holding the bearer token of TCP calls: mutations, and reads too when `listen` is not
+   * loopback, where it is required. The unix socket needs none. Default `""`. */
   tokenFile: string;
 };
 

@@ -1,9 +1,8 @@
-// The edge to etcd3 (with etcd-calls.ts and health/etcd-removal.ts, the modules that import it,
-// and the only one that creates clients): builds a client for one endpoint the way
-// sluice needs it (no retries or circuit breakers of the client's own, as the discovery loop owns
-// timing and failover; gRPC keepalive; `hasleader` on every call; TLS and auth material read from
-// files at each connect), and translates its messages into sluice's watch messages and its
-// errors into `DiscoveryError`s.
+// The edge to etcd3, the only module that creates its clients (etcd-calls.ts and
+// health/etcd-removal.ts use them): builds a client for one endpoint the way sluice needs it (no
+// retries or circuit breakers of its own, as the discovery loop owns timing and failover; gRPC
+// keepalive; `hasleader` on every call; TLS and auth read from files at each connect), and
+// translates its messages into sluice's watch messages and its errors into `DiscoveryError`s.
 
 import { readFileSync } from "node:fs";
 import {

@@ -32,6 +32,11 @@ export type SluiceOptions = {
   httpPort?: number;
   /** Owner given to the test directory and its files, for a sluice run as that user. */
   owner?: { uid: number; gid: number };
+  /** The admin token written to <dir>/admin.token as `[admin] token_file`; default a random
+   * one, `false` for none (then only the unix socket may mutate). */
+  adminToken?: string | false;
+  /** The admin API's TCP host; default 127.0.0.1 ("0.0.0.0" for a listener not on loopback). */
+  adminHost?: string;
 };
 
 export type TestSluice = {
@@ -43,6 +48,14 @@ export type TestSluice = {
   templateFile: string;
   httpPort: number;
   adminUrl: string;
+  /** The admin API's unix socket (`fetch(url, { unix: adminSocket })`). */
+  adminSocket: string;
+  /** The configured admin token, if any. */
+  adminToken: string | undefined;
+  /** A call to the admin API over TCP, with the bearer token when one is configured. */
+  adminFetch(path: string, init?: RequestInit): Promise<Response>;
+  /** POST /v1/reload over TCP with the token (`adminFetch`). */
+  reload(): Promise<Response>;
   logFile: string;
   status(): Promise<Status>;
   /** GET through HAProxy's HTTP frontend. */
@@ -91,6 +104,13 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
   const templateFile = join(dir, "haproxy.cfg.liquid");
   const renderedFile = join(dir, "state", "haproxy.cfg");
   const logFile = join(dir, "sluice.log");
+  const adminToken =
+    options.adminToken === false
+      ? undefined
+      : (options.adminToken ??
+        Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex"));
+  const tokenFile = join(dir, "admin.token");
+  if (adminToken !== undefined) writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o640 });
   if (options.template !== undefined) writeFileSync(templateFile, options.template);
   writeFileSync(
     configFile,
@@ -111,13 +131,16 @@ hard_stop_after = "5s"
 ${options.haproxyToml ?? ""}
 
 [admin]
-listen = "127.0.0.1:${adminPort}"
+listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
+${adminToken === undefined ? "" : 'token_file = "admin.token"'}
 
 ${options.extraToml ?? ""}
 `,
   );
   if (options.owner) {
-    for (const path of [dir, configFile, templateFile].filter((path) => existsSync(path))) {
+    for (const path of [dir, configFile, templateFile, tokenFile].filter((path) =>
+      existsSync(path),
+    )) {
       chownSync(path, options.owner.uid, options.owner.gid);
     }
   }
@@ -167,6 +190,16 @@ ${options.extraToml ?? ""}
     templateFile,
     httpPort,
     adminUrl,
+    adminSocket: join(dir, "run", "admin.sock"),
+    adminToken,
+    adminFetch(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (adminToken !== undefined) headers.set("authorization", `Bearer ${adminToken}`);
+      return fetch(`${adminUrl}${path}`, { ...init, headers });
+    },
+    reload() {
+      return sluice.adminFetch("/v1/reload", { method: "POST" });
+    },
     logFile,
     async status() {
       const response = await fetch(`${adminUrl}/v1/status`);

@@ -198,7 +198,7 @@ describe("active health checks", () => {
     const socket = join(sluice.dir, "run", "haproxy.sock");
     const before = await sluice.status();
     expect((await serverHealth("web", "e")).state).toBe("down");
-    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const response = await sluice.reload();
     expect(response.ok).toBe(true);
     expect((await sluice.status()).haproxy.reloads).toBe(before.haproxy.reloads + 1);
     // Right after the reload, before any check could run: HAProxy restored its state under

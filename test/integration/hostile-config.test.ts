@@ -76,7 +76,7 @@ describe("a looping template", () => {
 
   test("fixing the template applies the newest state", async () => {
     writeFileSync(sluice.templateFile, DEFAULT_TEMPLATE);
-    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const response = await sluice.reload();
     expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
     expect((await sluice.status()).backends).toBe(2);
   });

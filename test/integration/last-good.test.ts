@@ -33,7 +33,7 @@ async function forceReload(): Promise<{
   status: number;
   body: { ok: boolean; error?: string; outcome?: string };
 }> {
-  const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+  const response = await sluice.reload();
   return {
     status: response.status,
     body: (await response.json()) as { ok: boolean; error?: string; outcome?: string },

@@ -43,7 +43,7 @@ describe.each(["master-worker", "sf"] as const)("reloads under load in %s mode",
       let okBetweenReloads = 0;
       for (let i = 0; i < RELOADS; i++) {
         const okBefore = load.snapshot().ok;
-        const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+        const response = await sluice.reload();
         expect(await response.json()).toEqual({ ok: true, outcome: "reloaded" });
         await waitFor("requests after the reload", () => load.snapshot().ok > okBefore, 5000, 1);
         okBetweenReloads++;

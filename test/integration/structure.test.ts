@@ -84,7 +84,7 @@ describe("structural changes", () => {
         "    stats timeout 30s\n    stats socket /nonexistent-dir/x.sock\n",
       ),
     );
-    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const response = await sluice.reload();
     const body = (await response.json()) as { ok: boolean; error?: string };
     expect(response.status).toBe(500);
     expect(body.error).toContain("refused the reload");
@@ -93,7 +93,7 @@ describe("structural changes", () => {
 
     // Restore the template: the next apply works again.
     writeFileSync(sluice.templateFile, DEFAULT_TEMPLATE);
-    const fixed = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const fixed = await sluice.reload();
     expect(fixed.status).toBe(200);
     const result = await load.stop();
     expect(result.failed).toBe(0);
@@ -117,7 +117,7 @@ describe("structural changes", () => {
       sluice.templateFile,
       `${DEFAULT_TEMPLATE}\nlisten taken\n    bind 127.0.0.1:${taken.port}\n    mode http\n`,
     );
-    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const response = await sluice.reload();
     expect(response.status).toBe(500);
     expect(((await response.json()) as { error: string }).error).toContain(
       `127.0.0.1:${taken.port} is already in use`,
@@ -125,7 +125,7 @@ describe("structural changes", () => {
     expect(readFileSync(sluice.renderedFile, "utf8")).toBe(served);
     taken.stop(true);
     writeFileSync(sluice.templateFile, DEFAULT_TEMPLATE);
-    expect((await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" })).status).toBe(200);
+    expect((await sluice.reload()).status).toBe(200);
     const result = await load.stop();
     expect([...result.errors]).toEqual([]);
     expect(result.ok).toBeGreaterThan(50);

@@ -61,7 +61,7 @@ test("a forced reload right after a runtime update keeps both, with no failed ap
       5000,
       5,
     );
-    const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const response = await sluice.reload();
     const body: unknown = await response.json();
     expect(body).toEqual({ ok: true, outcome: "reloaded" });
   }

@@ -412,10 +412,22 @@ describe("admin listen and token_file", () => {
     const error = errorFor(["[admin]", 'listen = "0.0.0.0:9600"']);
     expect(error.message).toMatch(
       new RegExp(
-        `^${FILE}:\\d+: admin\\.token_file: is required when listen \\("0\\.0\\.0\\.0:9600"\\)`,
+        `^${FILE}:\\d+: admin\\.token_file: is required when admin\\.listen \\("0\\.0\\.0\\.0:9600"\\) is not a loopback address`,
       ),
     );
+    // It says how to fix it: a token file, made how and with which mode, or a loopback listen.
+    expect(error.message).toContain('token_file = "/etc/sluice/admin.token"');
+    expect(error.message).toContain("openssl rand -hex 32");
+    expect(error.message).toContain("0640 root:sluice");
+    expect(error.message).toContain('listen = "127.0.0.1:9600"');
   });
+
+  test.each(["192.168.1.10:9600", "lb.internal:9600", "*:9600", "127.0.0.1.example:9600"])(
+    "a listen on %s (not loopback) needs a token_file too",
+    (listen) => {
+      expect(errorFor(["[admin]", `listen = "${listen}"`]).message).toContain("admin.token_file");
+    },
+  );
 
   test("a non-loopback IPv6 listen without token_file is an error", () => {
     expect(errorFor(["[admin]", 'listen = "[::]:9600"']).message).toContain("admin.token_file");
