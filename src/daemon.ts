@@ -87,6 +87,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     token,
     status,
     readiness: systemd.readiness,
+    log,
   });
   return {
     haproxy,
@@ -182,7 +183,8 @@ export async function runDaemon(
   config: SluiceConfig,
   options: DaemonOptions = {},
 ): Promise<number> {
-  const log = options.log ?? createLogger();
+  const log =
+    options.log ?? createLogger(undefined, { format: config.logFormat, level: config.logLevel });
   const pieces = wire(config, options, log);
   const signals = listenForSignals(log);
   // STOPPING=1 as soon as the signal comes, even during start-up (which then ends first).

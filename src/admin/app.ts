@@ -8,6 +8,7 @@ import type { Rejected, Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
 import { requireBearerToken } from "./bearer-token.ts";
 import { answerError } from "./error-response.ts";
+import { addLogLevelRoutes, type LogLevelControl } from "./log-level.ts";
 import { renderMetrics } from "./metrics.ts";
 
 /** What the admin API asks the daemon; the daemon implements it, tests fake it. */
@@ -26,6 +27,8 @@ export type AdminHandlers = {
   reload(): Promise<string>;
   /** Bearer token for mutating calls; undefined means none is required. */
   token(): string | undefined;
+  /** The daemon's log level (`/v1/log-level`); without it the endpoints are absent. */
+  logLevel?: LogLevelControl;
 };
 
 function readinessProblems(status: Status): string[] {
@@ -112,6 +115,8 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     }
     return context.json({ ok: true, outcome });
   });
+
+  if (handlers.logLevel) addLogLevelRoutes(app, handlers.logLevel, mutating);
 
   return app;
 }

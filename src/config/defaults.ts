@@ -11,6 +11,18 @@ export const TOP_FIELDS = {
     description: "rendered config, last good copy and snapshot",
     rendered: true,
   },
+  log_level: {
+    kind: "choice",
+    default: "info",
+    choices: ["debug", "info", "warn", "error"],
+    description: "least severe log line written; PUT /v1/log-level changes it at runtime",
+  },
+  log_format: {
+    kind: "choice",
+    default: "json",
+    choices: ["json", "logfmt"],
+    description: "one JSON object per line on stdout, or logfmt `level=... msg=...` lines",
+  },
 } as const satisfies SectionFields;
 
 /** `[etcd]`: where registrations live and how sluice connects. */

@@ -40,6 +40,8 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
     baseDir: context.baseDir,
   });
   const stateDir = topFields.path("state_dir");
+  const logLevel = topFields.choice("log_level");
+  const logFormat = topFields.choice("log_format");
   const etcd = resolveEtcd(context);
   const haproxy = root.haproxy === undefined ? undefined : resolveHaproxy(context, stateDir);
   const apply = resolveApply(context);
@@ -47,7 +49,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const health = resolveHealth(context);
   const services = resolveServices(root.service, context, health);
   rejectUnknownSections(root, locate);
-  return { file, stateDir, etcd, haproxy, apply, admin, health, services };
+  return { file, stateDir, logLevel, logFormat, etcd, haproxy, apply, admin, health, services };
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {
