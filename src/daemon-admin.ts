@@ -20,6 +20,7 @@ export function daemonAdmin(pieces: {
   token: string | undefined;
   status: () => Promise<Status>;
   /** The daemon's logger; its level is changed through `PUT /v1/log-level` when it has one. */
+  observed?: AdminHandlers["observed"];
   log?: Logger & Partial<{ level(): LogLevel; setLevel(level: LogLevel): void }>;
 }): ReturnType<typeof createAdminApp> {
   const { reconciler, desired, file, cycle, readiness, token } = pieces;
@@ -38,6 +39,7 @@ export function daemonAdmin(pieces: {
     reload: () => readiness.reloading(async () => (await cycle.queue.request("reload")).outcome),
     token: () => token,
     logLevel: logLevelControl(pieces.log),
+    observed: pieces.observed,
   });
 }
 

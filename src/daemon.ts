@@ -3,6 +3,7 @@
 
 import { dirname } from "node:path";
 import { createAdminListeners } from "./admin/listen.ts";
+import { createObservations } from "./admin/metrics-observations.ts";
 import { createApplier } from "./apply/applier.ts";
 import { createConfigFile } from "./apply/config-file.ts";
 import { createApplyCycle } from "./apply/cycle.ts";
@@ -30,6 +31,9 @@ import { createSystemdPart } from "./systemd/part.ts";
 import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
+/** The /metrics path label of each apply outcome. */
+const APPLIED_VIA = { runtime: "runtime_api", reloaded: "reload", started: "start" } as const;
+
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
 
 /** The daemon's pieces, wired together but not started. */
@@ -46,12 +50,21 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
   const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
   const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
-  const applier = createApplier({ file, supervisor });
+  const observations = createObservations();
+  const applier = createApplier({
+    file,
+    supervisor,
+    onReloaded: observations.reloaded,
+    onRolledBack: observations.rolledBack,
+  });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
   const reconciler = daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log });
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   const desired = createDesiredStore();
-  const record = createApplyRecord();
+  const record = createApplyRecord(undefined, {
+    applied: (outcome, latencyMs) => observations.applied(APPLIED_VIA[outcome], latencyMs),
+    failed: observations.applyFailed,
+  });
   const snapshots = createSnapshotSaver(
     snapshotPath(config.stateDir),
     () => {
@@ -88,6 +101,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     status,
     readiness: systemd.readiness,
     log,
+    observed: observations.view,
   });
   return {
     haproxy,

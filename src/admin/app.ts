@@ -10,6 +10,7 @@ import { requireBearerToken } from "./bearer-token.ts";
 import { answerError } from "./error-response.ts";
 import { addLogLevelRoutes, type LogLevelControl } from "./log-level.ts";
 import { renderMetrics } from "./metrics.ts";
+import type { ObservationsView } from "./metrics-observations.ts";
 
 /** What the admin API asks the daemon; the daemon implements it, tests fake it. */
 export type AdminHandlers = {
@@ -29,6 +30,8 @@ export type AdminHandlers = {
   token(): string | undefined;
   /** The daemon's log level (`/v1/log-level`); without it the endpoints are absent. */
   logLevel?: LogLevelControl;
+  /** What /metrics counted as it happened (histograms, failures, rollbacks); none when omitted. */
+  observed?(): ObservationsView;
 };
 
 function readinessProblems(status: Status): string[] {
@@ -70,9 +73,13 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
   app.get("/v1/status", async (context) => context.json(await handlers.status()));
 
   app.get("/metrics", async (context) =>
-    context.text(renderMetrics(await handlers.status(), handlers.rejected()), 200, {
-      "content-type": "text/plain; version=0.0.4; charset=utf-8",
-    }),
+    context.text(
+      renderMetrics(await handlers.status(), handlers.rejected(), handlers.observed?.()),
+      200,
+      {
+        "content-type": "text/plain; version=0.0.4; charset=utf-8",
+      },
+    ),
   );
 
   const health = (key: string) => handlers.serverHealth?.(key) ?? serverHealthView(undefined, key);
