@@ -11,6 +11,7 @@ import { answerError } from "./error-response.ts";
 import { addLogLevelRoutes, type LogLevelControl } from "./log-level.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { ObservationsView } from "./metrics-observations.ts";
+import { addStatusPage } from "./status-page.ts";
 
 /** What the admin API asks the daemon; the daemon implements it, tests fake it. */
 export type AdminHandlers = {
@@ -63,6 +64,7 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
   );
 
   app.get("/healthz", (context) => context.text("ok\n"));
+  addStatusPage(app);
 
   app.get("/readyz", async (context) => {
     const problems = readinessProblems(await handlers.status());
