@@ -4,6 +4,7 @@ import { type AdminHandlers, createAdminApp } from "./admin/app.ts";
 import type { ConfigFile } from "./apply/config-file.ts";
 import type { ApplyCycle } from "./apply/cycle.ts";
 import type { DesiredStore } from "./desired.ts";
+import type { Logger, LogLevel } from "./log.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { Status } from "./status.ts";
 import type { Readiness } from "./systemd/readiness.ts";
@@ -18,6 +19,9 @@ export function daemonAdmin(pieces: {
   readiness: Pick<Readiness, "reloading">;
   token: string | undefined;
   status: () => Promise<Status>;
+  /** The daemon's logger; its level is changed through `PUT /v1/log-level` when it has one. */
+  observed?: AdminHandlers["observed"];
+  log?: Logger & Partial<{ level(): LogLevel; setLevel(level: LogLevel): void }>;
 }): ReturnType<typeof createAdminApp> {
   const { reconciler, desired, file, cycle, readiness, token } = pieces;
   return createAdminApp({
@@ -34,5 +38,22 @@ export function daemonAdmin(pieces: {
     // A forced reload is one reload window for systemd, from the render to HAProxy's reload.
     reload: () => readiness.reloading(async () => (await cycle.queue.request("reload")).outcome),
     token: () => token,
+    logLevel: logLevelControl(pieces.log),
+    observed: pieces.observed,
   });
+}
+
+/** The logger's level control, logging each change; undefined for a logger without one. */
+function logLevelControl(log: Parameters<typeof daemonAdmin>[0]["log"]) {
+  if (!log?.level || !log.setLevel) return undefined;
+  const { level, setLevel } = log;
+  return {
+    level,
+    setLevel(next: LogLevel) {
+      const previous = level();
+      // At warn, so the line shows at every level but error.
+      setLevel(next);
+      log.warn("log level changed", { level: next, previous });
+    },
+  };
 }

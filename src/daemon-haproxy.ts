@@ -62,7 +62,10 @@ export function daemonReconciler(
     running: () => supervisor.isStarted(),
     modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
     layoutOptions: pipeline.layoutOptions,
-    runCommands: (commands) => runServerCommands(paths.statsSocket, commands),
+    runCommands: (commands) => {
+      for (const command of commands) log.debug("runtime command", { command });
+      return runServerCommands(paths.statsSocket, commands);
+    },
     dumpServerState: () => showServersState(paths.statsSocket),
     serverStateFile: serverStateFile(haproxy),
     writeServerState: (path, text) => writeFileSync(path, text),

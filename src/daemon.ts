@@ -3,6 +3,7 @@
 
 import { dirname } from "node:path";
 import { createAdminListeners } from "./admin/listen.ts";
+import { createObservations } from "./admin/metrics-observations.ts";
 import { createApplier } from "./apply/applier.ts";
 import { createConfigFile } from "./apply/config-file.ts";
 import { createApplyCycle } from "./apply/cycle.ts";
@@ -11,6 +12,7 @@ import { createCoalescer } from "./coalesce.ts";
 import type { SluiceConfig } from "./config/schema.ts";
 import { daemonAdmin } from "./daemon-admin.ts";
 import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
+import { daemonSnapshots } from "./daemon-snapshots.ts";
 import { createDesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
@@ -22,14 +24,15 @@ import { createInstanceLock } from "./instance-lock.ts";
 import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { keysToSave } from "./model/rejected.ts";
 import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
-import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
 import { createSystemdPart } from "./systemd/part.ts";
-import { APPLY, SUPERVISOR } from "./tunables.ts";
+import { SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
+
+/** The /metrics path label of each apply outcome. */
+const APPLIED_VIA = { runtime: "runtime_api", reloaded: "reload", started: "start" } as const;
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
 
@@ -47,22 +50,23 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
   const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
   const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
-  const applier = createApplier({ file, supervisor });
+  const observations = createObservations();
+  const applier = createApplier({
+    file,
+    supervisor,
+    onReloaded: observations.reloaded,
+    onRolledBack: observations.rolledBack,
+  });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
   const reconciler = daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log });
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   const removal = createRemovalFor(config, { health, discovery, supervisor, log });
   const desired = createDesiredStore();
-  const record = createApplyRecord();
-  const snapshots = createSnapshotSaver(
-    snapshotPath(config.stateDir),
-    () => {
-      const { revision, kvs } = desired.current();
-      return { revision, kvs: keysToSave(kvs, reconciler.latest().rejected) };
-    },
-    APPLY.snapshotDebounceMs,
-    log,
-  );
+  const record = createApplyRecord(undefined, {
+    applied: (outcome, latencyMs) => observations.applied(APPLIED_VIA[outcome], latencyMs),
+    failed: observations.applyFailed,
+  });
+  const snapshots = daemonSnapshots(config, desired, reconciler, log);
   const cycle = createApplyCycle({
     reconciler,
     desired,
@@ -90,6 +94,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     token,
     status,
     readiness: systemd.readiness,
+    log,
+    observed: observations.view,
   });
   return {
     haproxy,
@@ -188,7 +194,8 @@ export async function runDaemon(
   config: SluiceConfig,
   options: DaemonOptions = {},
 ): Promise<number> {
-  const log = options.log ?? createLogger();
+  const log =
+    options.log ?? createLogger(undefined, { format: config.logFormat, level: config.logLevel });
   const pieces = wire(config, options, log);
   const signals = listenForSignals(log);
   // STOPPING=1 as soon as the signal comes, even during start-up (which then ends first).

@@ -5,9 +5,10 @@ import { runCommand } from "./cli/commands.ts";
 import { describeError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 
-// A throw that escaped every handler is logged as one line in sluice's own format, never as a
-// dump of source, and the process keeps serving the last good state.
-const log = createLogger();
+// A throw that escaped every handler is logged as one line in sluice's own format (on stderr, so
+// lbctl's output stays clean), never as a dump of source, and the process keeps serving the last
+// good state.
+const log = createLogger((line) => process.stderr.write(line));
 process.on("uncaughtException", (error) =>
   log.error("uncaught exception", { error: describeError(error) }),
 );

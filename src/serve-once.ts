@@ -12,7 +12,7 @@ import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
 
 export async function renderOnce(
   config: SluiceConfig,
-  log: Logger = createLogger(),
+  log: Logger = createLogger(undefined, { format: config.logFormat, level: config.logLevel }),
 ): Promise<void> {
   const haproxy = requireHaproxy(config);
   preflight(config);

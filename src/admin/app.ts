@@ -8,7 +8,10 @@ import type { Rejected, Service } from "../model/types.ts";
 import type { Status } from "../status.ts";
 import { type AdminEnv, accessControl, mutating, readAccess } from "./access.ts";
 import { answerError } from "./error-response.ts";
+import { addLogLevelRoutes, type LogLevelControl } from "./log-level.ts";
 import { renderMetrics } from "./metrics.ts";
+import type { ObservationsView } from "./metrics-observations.ts";
+import { addStatusPage } from "./status-page.ts";
 
 /** What the admin API asks the daemon; the daemon implements it, tests fake it. */
 export type AdminHandlers = {
@@ -27,6 +30,10 @@ export type AdminHandlers = {
   /** The bearer token of `[admin] token_file`; undefined when none is configured (then mutations
    * over TCP are refused, and the unix socket alone can make them). */
   token(): string | undefined;
+  /** The daemon's log level (`/v1/log-level`); without it the endpoints are absent. */
+  logLevel?: LogLevelControl;
+  /** What /metrics counted as it happened (histograms, failures, rollbacks); none when omitted. */
+  observed?(): ObservationsView;
 };
 
 function readinessProblems(status: Status): string[] {
@@ -59,6 +66,7 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
 
   // The probes stay open on every listener: a load balancer in front checks them without a token.
   app.get("/healthz", (context) => context.text("ok\n"));
+  addStatusPage(app);
 
   app.get("/readyz", async (context) => {
     const problems = readinessProblems(await handlers.status());
@@ -69,9 +77,13 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
   app.get("/v1/status", readAccess, async (context) => context.json(await handlers.status()));
 
   app.get("/metrics", readAccess, async (context) =>
-    context.text(renderMetrics(await handlers.status(), handlers.rejected()), 200, {
-      "content-type": "text/plain; version=0.0.4; charset=utf-8",
-    }),
+    context.text(
+      renderMetrics(await handlers.status(), handlers.rejected(), handlers.observed?.()),
+      200,
+      {
+        "content-type": "text/plain; version=0.0.4; charset=utf-8",
+      },
+    ),
   );
 
   const health = (key: string) => handlers.serverHealth?.(key) ?? serverHealthView(undefined, key);
@@ -114,6 +126,8 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
     }
     return context.json({ ok: true, outcome });
   });
+
+  if (handlers.logLevel) addLogLevelRoutes(app, handlers.logLevel);
 
   return app;
 }

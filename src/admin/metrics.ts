@@ -1,24 +1,12 @@
-// Prometheus text exposition of the status document, served at GET /metrics.
+// The metrics served at GET /metrics: the status document's numbers, and what the daemon counted
+// as it happened (histograms, failures, rollbacks), in Prometheus text.
 
 import { HEALTH_STATES } from "../health/types.ts";
 import type { Rejected } from "../model/types.ts";
 import type { Status } from "../status.ts";
-
-type Sample = { labels?: Record<string, string>; value: number };
-type Metric = { name: string; type: "gauge" | "counter"; help: string; samples: Sample[] };
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
-
-function formatSample(name: string, sample: Sample): string {
-  const labels = Object.entries(sample.labels ?? {});
-  const labelText =
-    labels.length === 0
-      ? ""
-      : `{${labels.map(([key, value]) => `${key}="${escapeLabel(value)}"`).join(",")}}`;
-  return `${name}${labelText} ${Number.isFinite(sample.value) ? sample.value : 0}`;
-}
+import { formatMetrics, type Metric, type Sample } from "./metrics-format.ts";
+import type { ObservationsView } from "./metrics-observations.ts";
+import { observedMetrics } from "./metrics-observed.ts";
 
 /** 1 for true, 0 for false. */
 const asGauge = (value: boolean): number => (value ? 1 : 0);
@@ -205,25 +193,26 @@ function healthMetrics({ health }: Status): Metric[] {
   ];
 }
 
-function metricsOf(status: Status, rejected: readonly Rejected[]): Metric[] {
+function metricsOf(
+  status: Status,
+  rejected: readonly Rejected[],
+  observed: ObservationsView | undefined,
+): Metric[] {
   return [
     ...etcdMetrics(status),
     ...haproxyMetrics(status),
     ...applyMetrics(status),
     ...servedMetrics(status, rejected),
     ...healthMetrics(status),
+    ...(observed ? observedMetrics(observed) : []),
   ];
 }
 
-/** The Prometheus text of `status`. */
+/** The Prometheus text of `status`, and of what was `observed` when given. */
 export function renderMetrics(
   status: Status,
   rejected: readonly Rejected[] = status.rejected,
+  observed?: ObservationsView,
 ): string {
-  const lines: string[] = [];
-  for (const metric of metricsOf(status, rejected)) {
-    lines.push(`# HELP ${metric.name} ${metric.help}`, `# TYPE ${metric.name} ${metric.type}`);
-    for (const sample of metric.samples) lines.push(formatSample(metric.name, sample));
-  }
-  return `${lines.join("\n")}\n`;
+  return formatMetrics(metricsOf(status, rejected, observed));
 }

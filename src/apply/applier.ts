@@ -5,7 +5,14 @@ import { ApplyError, describeError } from "../errors.ts";
 import type { Supervisor } from "../haproxy/supervisor.ts";
 import type { ConfigFile } from "./config-file.ts";
 
-export type ApplierOptions = { file: ConfigFile; supervisor: Supervisor };
+export type ApplierOptions = {
+  file: ConfigFile;
+  supervisor: Supervisor;
+  /** Hears how long each reload of a running HAProxy took, ms (failed ones included). */
+  onReloaded?: (ms: number) => void;
+  /** Hears each rollback: a failed reload or start that put the last good config back. */
+  onRolledBack?: () => void;
+};
 
 /** What applying a whole configuration did. */
 export type ConfigOutcome = "unchanged" | "started" | "reloaded";
@@ -31,13 +38,17 @@ export function createApplier(options: ApplierOptions): Applier {
       // validates the file just the same, and a separate check would double the cold start.
       if (running) await file.replaceChecked(text);
       else file.replace(text);
+      const startedAt = performance.now();
       try {
         if (running) await supervisor.reload();
         else await supervisor.start();
+        if (running) options.onReloaded?.(performance.now() - startedAt);
       } catch (error) {
+        if (running) options.onReloaded?.(performance.now() - startedAt);
         // A start that failed on the config is best explained by `haproxy -c`'s alerts.
         const reason = running ? error : await explainFailedStart(file, error);
         file.restoreLastGood();
+        options.onRolledBack?.();
         throw new ApplyError(`${running ? "reload" : "start"} failed: ${describeError(reason)}`, {
           cause: error,
         });

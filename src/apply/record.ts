@@ -20,7 +20,17 @@ export type ApplyRecord = {
   view(): ApplyRecordView;
 };
 
-export function createApplyRecord(now: () => Date = () => new Date()): ApplyRecord {
+/** Listeners of the record (the metrics): each apply that changed what HAProxy serves, with its
+ * latency from the etcd change when it had one, and each failed apply. */
+export type ApplyRecordHooks = {
+  applied?(outcome: "runtime" | "started" | "reloaded", latencyMs: number | undefined): void;
+  failed?(): void;
+};
+
+export function createApplyRecord(
+  now: () => Date = () => new Date(),
+  hooks: ApplyRecordHooks = {},
+): ApplyRecord {
   const record: ApplyRecordView = {
     applies: 0,
     lastOkAt: undefined,
@@ -33,12 +43,13 @@ export function createApplyRecord(now: () => Date = () => new Date()): ApplyReco
       record.lastError = undefined;
       // The file catching up is not an apply: HAProxy already served that revision.
       if (result.outcome === "file-synced") return;
-      if (
-        changedAt !== undefined &&
-        result.routedAt !== undefined &&
-        result.outcome !== "unchanged"
-      ) {
-        record.lastLatencyMs = Math.round((result.routedAt - changedAt) * 100) / 100;
+      if (result.outcome !== "unchanged") {
+        const latencyMs =
+          changedAt !== undefined && result.routedAt !== undefined
+            ? result.routedAt - changedAt
+            : undefined;
+        if (latencyMs !== undefined) record.lastLatencyMs = Math.round(latencyMs * 100) / 100;
+        hooks.applied?.(result.outcome, latencyMs);
       }
       record.applies++;
       record.revision = result.revision;
@@ -46,6 +57,7 @@ export function createApplyRecord(now: () => Date = () => new Date()): ApplyReco
     },
     failed(error) {
       record.lastError = describeError(error);
+      hooks.failed?.();
       return record.lastError;
     },
     view: () => ({ ...record }),

@@ -2,16 +2,9 @@
 
 import type { SectionFields } from "./field-spec.ts";
 import { HEALTH_FIELDS, SERVICE_HEALTH_FIELDS } from "./health-fields.ts";
+import { TOP_FIELDS } from "./top-fields.ts";
 
-/** Top-level fields (before any `[section]`). */
-export const TOP_FIELDS = {
-  state_dir: {
-    kind: "path",
-    default: "/var/lib/sluice",
-    description: "rendered config, last good copy and snapshot",
-    rendered: true,
-  },
-} as const satisfies SectionFields;
+export { TOP_FIELDS };
 
 /** `[etcd]`: where registrations live and how sluice connects. */
 export const ETCD_FIELDS = {

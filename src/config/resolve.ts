@@ -47,6 +47,8 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
     baseDir: context.baseDir,
   });
   const stateDir = topFields.path("state_dir");
+  const logLevel = topFields.choice("log_level");
+  const logFormat = topFields.choice("log_format");
   const etcd = resolveEtcd(context);
   const haproxy = root.haproxy === undefined ? undefined : resolveHaproxy(context, stateDir);
   const apply = resolveApply(context);
@@ -60,7 +62,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
     throw new ConfigError(`${locate("etcd", "prefix")}: etcd.prefix: "${etcd.prefix}": ${overlap}`);
   }
   rejectUnknownSections(root, locate);
-  return { file, stateDir, etcd, haproxy, apply, admin, health, services };
+  return { file, stateDir, logLevel, logFormat, etcd, haproxy, apply, admin, health, services };
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {

@@ -183,6 +183,10 @@ export type SluiceConfig = {
   file: string;
   /** Rendered config, last good copy and snapshot. Default `"/var/lib/sluice"`. */
   stateDir: string;
+  /** Least severe log line written: debug, info, warn or error. Default `"info"`. */
+  logLevel: "debug" | "info" | "warn" | "error";
+  /** Log lines as JSON objects or as logfmt. Default `"json"`. */
+  logFormat: "json" | "logfmt";
   etcd: EtcdConfig;
   /** Absent when the file has no `[haproxy]` section. */
   haproxy: HaproxyConfig | undefined;

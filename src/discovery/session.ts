@@ -136,6 +136,14 @@ async function watchWithResync(
         context.setConnected(true);
       },
       onEvents(events) {
+        for (const event of events) {
+          context.log.debug("etcd event", {
+            type: event.type,
+            key: event.key,
+            revision: event.modRevision,
+            value_bytes: event.value.length,
+          });
+        }
         if (mirror.apply(events)) context.publish();
       },
     });

@@ -53,7 +53,8 @@ export async function runRegister(request: RegisterRequest, io: Io): Promise<num
     const verdict = daemonVerdict(etcd.prefix, key, checked);
     if (verdict) throw new UsageError(`sluice would reject this registration: ${verdict}`);
   }
-  const log = createLogger(io.err);
+  // A foreground command beside the application: readable logfmt lines on stderr.
+  const log = createLogger(io.err, { format: "logfmt" });
   const registrar = new LeaseRegistrar({
     store: createEtcdStore({ etcd, callTimeoutMs: callTimeoutMs(etcd, request.ttlSeconds) }),
     key,

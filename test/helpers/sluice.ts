@@ -37,6 +37,10 @@ export type SluiceOptions = {
   adminToken?: string | false;
   /** The admin API's TCP host; default 127.0.0.1 ("0.0.0.0" for a listener not on loopback). */
   adminHost?: string;
+  /** `log_format`; default logfmt, which the tests' regular expressions read. */
+  logFormat?: "json" | "logfmt";
+  /** `log_level`; default info. */
+  logLevel?: "debug" | "info" | "warn" | "error";
 };
 
 export type TestSluice = {
@@ -56,6 +60,7 @@ export type TestSluice = {
   adminFetch(path: string, init?: RequestInit): Promise<Response>;
   /** POST /v1/reload over TCP with the token (`adminFetch`). */
   reload(): Promise<Response>;
+  /** sluice's stdout: its log. Its stderr goes to `${logFile}.err`. */
   logFile: string;
   status(): Promise<Status>;
   /** GET through HAProxy's HTTP frontend. */
@@ -64,32 +69,57 @@ export type TestSluice = {
   sample(count: number, host?: string): Promise<string[]>;
   /** Resolves once HAProxy and the file on disk reflect etcd revision `revision` (or later). */
   waitApplied(revision: number | string, timeoutMs?: number): Promise<Status>;
+  /** What sluice wrote so far: its log (stdout), then anything on stderr. */
   log(): string;
   /** Stops sluice (SIGTERM) and starts it again on the same directory; resolves with the exit code. */
   restart(): Promise<number>;
   stop(): Promise<number>;
 };
 
-/** A line sluice logs: `level=... msg="..." key=value ...`. */
-const LOG_LINE = /^level=(info|warn|error) msg="/;
+/** A logfmt line sluice logs: `level=... msg="..." key=value ...`. */
+const LOGFMT_LINE = /^level=(debug|info|warn|error) msg="/;
 /** What sluice logs when a throw escaped every handler. */
-const ESCAPED = /msg="(uncaught exception|unhandled rejection)"/;
+const ESCAPED = /^(uncaught exception|unhandled rejection)$/;
+
+/** The level and message of a log line in either format; undefined for anything else. */
+export function parseLogLine(line: string): { level: string; msg: string } | undefined {
+  if (LOGFMT_LINE.test(line)) {
+    const msg = /msg=("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
+    return { level: /^level=(\w+)/.exec(line)![1]!, msg: msg ? JSON.parse(msg) : "" };
+  }
+  if (!line.startsWith("{")) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    const { level, msg, time } = parsed;
+    const levels = ["debug", "info", "warn", "error"];
+    if (typeof time !== "string" || typeof msg !== "string" || !levels.includes(String(level))) {
+      return undefined;
+    }
+    return { level: String(level), msg };
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The daemon-wide guard: throws when sluice logged an uncaught exception or an unhandled
- * rejection, wrote a line that is not in its log format (a stack dump, a runtime warning), or
- * wrote anything to stdout that is not a log line.
+ * rejection, or wrote a line, on stdout (its log) or stderr, that is not a log line in one of its
+ * formats (a stack dump, a runtime warning).
  */
-export function assertCleanOutput(log: string, stdout: string): void {
+export function assertCleanOutput(log: string, stderr: string): void {
   const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
-  const bad = [
-    ...lines(log).filter((line) => !LOG_LINE.test(line) || ESCAPED.test(line)),
-    ...lines(stdout)
-      .filter((line) => !LOG_LINE.test(line))
-      .map((line) => `stdout: ${line}`),
+  const bad = (line: string) => {
+    const parsed = parseLogLine(line);
+    return parsed === undefined || ESCAPED.test(parsed.msg);
+  };
+  const found = [
+    ...lines(log).filter(bad),
+    ...lines(stderr)
+      .filter(bad)
+      .map((line) => `stderr: ${line}`),
   ];
-  if (bad.length > 0) {
-    throw new Error(`sluice wrote lines outside its log format:\n${bad.slice(0, 10).join("\n")}`);
+  if (found.length > 0) {
+    throw new Error(`sluice wrote lines outside its log format:\n${found.slice(0, 10).join("\n")}`);
   }
 }
 
@@ -115,6 +145,8 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
   writeFileSync(
     configFile,
     `state_dir = "state"
+log_format = "${options.logFormat ?? "logfmt"}"
+log_level = "${options.logLevel ?? "info"}"
 
 [etcd]
 endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}
@@ -145,17 +177,18 @@ ${options.extraToml ?? ""}
     }
   }
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const readLog = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
+  const readFile = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
+  const readLog = () => readFile(logFile) + readFile(`${logFile}.err`);
   const launch = async () => {
     // A new log per run: a second process writing over the first one's file leaves torn lines.
     rmSync(logFile, { force: true });
-    rmSync(`${logFile}.out`, { force: true });
+    rmSync(`${logFile}.err`, { force: true });
     const argv = [binary, "serve", "--config", configFile];
     const process = Bun.spawn(options.wrap ? options.wrap(argv) : argv, {
       cwd: dir,
       env: { ...Bun.env, ...options.env },
-      stdout: Bun.file(`${logFile}.out`),
-      stderr: Bun.file(logFile),
+      stdout: Bun.file(logFile),
+      stderr: Bun.file(`${logFile}.err`),
     });
     try {
       await waitFor(
@@ -174,10 +207,7 @@ ${options.extraToml ?? ""}
     const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
     const code = await child.exited;
     clearTimeout(timer);
-    assertCleanOutput(
-      readLog(),
-      existsSync(`${logFile}.out`) ? readFileSync(`${logFile}.out`, "utf8") : "",
-    );
+    assertCleanOutput(readFile(logFile), readFile(`${logFile}.err`));
     return code;
   };
   let child = await launch();

@@ -54,7 +54,7 @@ describe("lifecycle", () => {
     const lines: string[] = [];
     const running = await startParts(
       parts(events, { name: "admin", when: "stop" }),
-      createLogger((line) => lines.push(line)),
+      createLogger((line) => lines.push(line), { format: "logfmt" }),
     );
     await running.stop();
     expect(events.slice(4)).toEqual(["stop discovery", "stop haproxy", "stop config"]);

@@ -25,6 +25,8 @@ describe("resolveConfig defaults", () => {
     expect(parseConfigText("", FILE)).toEqual({
       file: FILE,
       stateDir: "/var/lib/sluice",
+      logLevel: "info",
+      logFormat: "json",
       etcd: {
         endpoints: ["http://127.0.0.1:2379"],
         prefix: "/apps/",

@@ -47,7 +47,7 @@ function start(options: { endpoints?: string[]; extra?: string[]; etcd?: FakeEtc
   let publishes = 0;
   const discovery = createEtcdDiscovery(
     config,
-    createLogger((line) => log.push(line)),
+    createLogger((line) => log.push(line), { format: "logfmt" }),
     etcd.connect,
   );
   discovery.start({

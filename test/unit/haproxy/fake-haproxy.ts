@@ -241,12 +241,19 @@ export class FakeHaproxy {
   }
 }
 
-/** A logger that keeps what it was given, one `level message` entry per call. */
+/** A logger that keeps what it was given, one `level message` entry per call (debug dropped,
+ * as the daemon's default level does). */
 export function createMemoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const keep = (level: string) => (message: string, fields?: object) =>
     lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
-  return { lines, info: keep("info"), warn: keep("warn"), error: keep("error") };
+  return {
+    lines,
+    debug: () => {},
+    info: keep("info"),
+    warn: keep("warn"),
+    error: keep("error"),
+  };
 }
 
 /** Lets promise callbacks and queued microtasks run. */

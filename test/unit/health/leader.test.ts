@@ -14,7 +14,7 @@ function setup() {
   const clock = createManualClock();
   const etcd = createFakeRemovalEtcd(clock);
   const lines: string[] = [];
-  const log = createLogger((line) => lines.push(line));
+  const log = createLogger((line) => lines.push(line), { format: "logfmt" });
   const candidate = (identity: string, cut: () => boolean = () => false) =>
     createLeadership({
       store: etcd.client(cut),

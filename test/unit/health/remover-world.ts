@@ -25,7 +25,7 @@ export async function createWorld(options: WorldOptions) {
   const clock = createManualClock();
   const etcd = createFakeRemovalEtcd(clock);
   const lines: string[] = [];
-  const log = createLogger((line) => lines.push(line));
+  const log = createLogger((line) => lines.push(line), { format: "logfmt" });
   const backends: CheckedBackend[] = [];
   for (const [service, count] of Object.entries(options.services)) {
     for (let index = 1; index <= count; index++) {

@@ -22,7 +22,7 @@ function setup(overrides: Partial<RegistrarOptions> = {}) {
     drainValue: DRAIN,
     ttlSeconds: 3,
     drainOnStopMs: 0,
-    log: createLogger((line) => lines.push(line)),
+    log: createLogger((line) => lines.push(line), { format: "logfmt" }),
     clock,
     ...overrides,
   });
