@@ -11,6 +11,7 @@ import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor, type Supervisor } from "./haproxy/supervisor.ts";
 import type { Logger } from "./log.ts";
 import { createMemoDecoder } from "./model/build.ts";
+import type { OperatorActions } from "./overrides/operator.ts";
 import {
   type createRenderPipeline,
   modelOptions,
@@ -48,12 +49,14 @@ export function daemonReconciler(
     supervisor: Supervisor;
     paths: RuntimePaths;
     log: Logger;
-    /** Adds to a runtime batch what keeps operator overrides in force (overrides/store.ts). */
-    amend?: (commands: string[]) => string[];
+    /** What keeps operator overrides in force (overrides/operator.ts): added to each runtime
+     * batch, and set in the server state saved before a reload. */
+    overrides?: Pick<OperatorActions, "amend" | "serverState">;
   },
 ) {
   const { pipeline, applier, file, supervisor, paths, log } = parts;
-  const amend = parts.amend ?? ((commands: string[]) => commands);
+  const amend = parts.overrides?.amend ?? ((commands: string[]) => commands);
+  const withOverrides = parts.overrides?.serverState ?? ((dump: string) => dump);
   const haproxy = requireHaproxy(config);
   const decode = createMemoDecoder();
   return createReconciler({
@@ -66,7 +69,7 @@ export function daemonReconciler(
     modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
     layoutOptions: pipeline.layoutOptions,
     runCommands: (commands) => runServerCommands(paths.statsSocket, amend(commands)),
-    dumpServerState: () => showServersState(paths.statsSocket),
+    dumpServerState: async () => withOverrides(await showServersState(paths.statsSocket)),
     serverStateFile: serverStateFile(haproxy),
     writeServerState: (path, text) => writeFileSync(path, text),
     canBind,

@@ -23,7 +23,7 @@ import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { keysToSave } from "./model/rejected.ts";
-import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
+import { createRenderPipeline, preflight, requireHaproxy, serverStateFile } from "./pipeline.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
@@ -63,7 +63,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     log,
     facts: () => systemdFacts({ reconciler, discovery, record }),
   });
-  const events = createDaemonEvents({ log, paths, reconciler: () => reconciler });
+  const stateFile = serverStateFile(haproxy);
+  const events = createDaemonEvents({ log, paths, stateFile, reconciler: () => reconciler });
   // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
   const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
   const supervisor = events.supervisor(
@@ -71,9 +72,9 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   );
   const applier = createApplier({ file, supervisor });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
-  const { amend } = events.operator;
+  const overrides = events.operator;
   const reconciler = events.reconciler(
-    daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, amend }),
+    daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, overrides }),
   );
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   events.watchHealth(health);
@@ -98,9 +99,11 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
-  const overrides = () => events.operator.list();
   const status = () =>
-    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health, overrides });
+    buildStatus({
+      ...{ discovery, supervisor, reconciler, desired, record, cycle, health },
+      overrides: overrides.list,
+    });
   const app = daemonAdmin({
     reconciler,
     serverHealth: (key) => serverHealthView(health, key),

@@ -1,6 +1,8 @@
 // The daemon's events and operator actions, wired (like daemon.ts): the bus, what publishes to it
 // (etcd, applies, reloads, health) and the overrides kept in force around the reconciler.
 
+import { existsSync, readFileSync } from "node:fs";
+import { writeFileAtomic } from "../atomic-write.ts";
 import type { DiscoveryState } from "../discovery/types.ts";
 import { describeError } from "../errors.ts";
 import type { RuntimePaths } from "../haproxy/paths.ts";
@@ -38,9 +40,20 @@ export type DaemonEventsOptions = {
   log: Logger;
   /** HAProxy's stats socket, for the overrides' own runtime commands. */
   paths: Pick<RuntimePaths, "statsSocket">;
+  /** HAProxy's server-state file (pipeline.ts serverStateFile). */
+  stateFile: string;
   /** The reconciler, once made. */
   reconciler(): Pick<Reconciler, "served" | "layout">;
 };
+
+/** Rewrites `path` through `transform` when it exists; a failure is logged, not thrown. */
+function rewriteFile(path: string, transform: (text: string) => string, log: Logger): void {
+  try {
+    if (existsSync(path)) writeFileAtomic(path, transform(readFileSync(path, "utf8")));
+  } catch (error) {
+    log.warn("cannot update the server-state file", { path, error: describeError(error) });
+  }
+}
 
 export function createDaemonEvents(options: DaemonEventsOptions): DaemonEvents {
   const { log } = options;
@@ -56,6 +69,7 @@ export function createDaemonEvents(options: DaemonEventsOptions): DaemonEvents {
     layout: () => options.reconciler().layout(),
     runCommands: (commands) => runServerCommands(options.paths.statsSocket, commands),
     publish,
+    rewriteStateFile: (transform) => rewriteFile(options.stateFile, transform, log),
     log,
   });
   const changes = createChangePublisher(publish, EVENTS.changesPerBatch);

@@ -6,6 +6,7 @@ import { describeError, SluiceError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Layout } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
+import { withOverrideStates } from "./server-state.ts";
 import {
   amendCommands,
   type BackendAction,
@@ -23,6 +24,9 @@ export type OperatorOptions = {
   /** Runs runtime API commands in one batch; throws when HAProxy refuses one. */
   runCommands(commands: string[]): Promise<void>;
   publish(type: string, data: Record<string, unknown>): void;
+  /** Rewrites HAProxy's server-state file on disk through `transform`, so a restart after a
+   * crash restores the overrides as they are now. */
+  rewriteStateFile?(transform: (text: string) => string): void;
   log: Logger;
   now?: () => Date;
 };
@@ -49,9 +53,39 @@ export type OperatorActions = {
   reassert(): Promise<void>;
   /** Lifts the overrides of keys that are no longer served. */
   prune(): void;
+  /** A `show servers state` dump with the overrides' admin states, and no others. */
+  serverState(dump: string): string;
   overrideOf(key: string): OverrideAction | null;
   list(): Override[];
 };
+
+/** The slot HAProxy serves `override`'s key in. */
+function slotName(options: OperatorOptions, override: Pick<Override, "service" | "key">) {
+  const slots = options.layout()?.get(override.service);
+  return slots?.find((slot) => slot.server?.key === override.key)?.name;
+}
+
+/** The served server `backend` of `service`, and its slot; throws not_found. */
+function findBackend(options: OperatorOptions, service: string, backend: string) {
+  const served = options.served().services.find((candidate) => candidate.name === service);
+  if (!served) throw new SluiceError("not_found", `no service named "${service}"`);
+  const server = served.servers.find((candidate) => candidate.name === backend);
+  const slot = server && slotName(options, { service, key: server.key });
+  if (!server || slot === undefined) {
+    throw new SluiceError("not_found", `no backend "${backend}" in service "${service}"`);
+  }
+  return { key: server.key, slot };
+}
+
+/** `dump` with each occupied slot's forced state its override's, else ready. */
+function overrideStates(options: OperatorOptions, dump: string): string {
+  const byKey = new Map(options.store.list().map((override) => [override.key, override.action]));
+  const layout = options.layout();
+  return withOverrideStates(dump, (backend, name) => {
+    const server = layout?.get(backend)?.find((slot) => slot.name === name)?.server;
+    return server && (byKey.get(server.key) ?? "ready");
+  });
+}
 
 export function createOperatorActions(options: OperatorOptions): OperatorActions {
   const { store, log } = options;
@@ -59,25 +93,11 @@ export function createOperatorActions(options: OperatorOptions): OperatorActions
   /** One action at a time, so HAProxy gets them in the order the store took them. */
   let chain: Promise<unknown> = Promise.resolve();
 
-  const slotOf = (override: Pick<Override, "service" | "key">) =>
-    options
-      .layout()
-      ?.get(override.service)
-      ?.find((slot) => slot.server?.key === override.key)?.name;
-
-  function find(service: string, backend: string) {
-    const served = options.served().services.find((candidate) => candidate.name === service);
-    if (!served) throw new SluiceError("not_found", `no service named "${service}"`);
-    const server = served.servers.find((candidate) => candidate.name === backend);
-    const slot = server && slotOf({ service, key: server.key });
-    if (!server || slot === undefined) {
-      throw new SluiceError("not_found", `no backend "${backend}" in service "${service}"`);
-    }
-    return { key: server.key, slot };
-  }
+  const slotOf = (override: Pick<Override, "service" | "key">) => slotName(options, override);
+  const serverState = (dump: string) => overrideStates(options, dump);
 
   async function act(service: string, backend: string, action: BackendAction, by: string) {
-    const { key, slot } = find(service, backend);
+    const { key, slot } = findBackend(options, service, backend);
     const previous = store.get(key);
     if (action === "ready") store.clear(key);
     else store.set({ key, service, backend, action, since: now().toISOString() });
@@ -88,6 +108,7 @@ export function createOperatorActions(options: OperatorOptions): OperatorActions
       else store.clear(key);
       throw error;
     }
+    options.rewriteStateFile?.(serverState);
     log.info(`backend ${action === "ready" ? "ready again" : `set to ${action}`}`, {
       service,
       backend,
@@ -125,6 +146,7 @@ export function createOperatorActions(options: OperatorOptions): OperatorActions
         options.publish("override", { service, backend, key, action: "ready", by: "sluice" });
       }
     },
+    serverState,
     overrideOf: (key) => store.get(key)?.action ?? null,
     list: () => store.list(),
   };
