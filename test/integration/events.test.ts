@@ -41,6 +41,19 @@ const is =
     event.type === type &&
     Object.entries(fields).every(([key, value]) => event.data[key] === value);
 
+describe("GET /v1/plan?diff=1", () => {
+  test("served and next are the same once applied: an empty diff; without diff=1 no field", async () => {
+    const withDiff = (await (await fetch(`${sluice.adminUrl}/v1/plan?diff=1`)).json()) as {
+      plan: { kind: string };
+      diff: string;
+    };
+    expect(withDiff.plan.kind).toBe("none");
+    expect(withDiff.diff).toBe("");
+    const plain = (await (await fetch(`${sluice.adminUrl}/v1/plan`)).json()) as object;
+    expect("diff" in plain).toBe(false);
+  });
+});
+
 describe("GET /v1/events", () => {
   test("an add, a forced reload and a health transition arrive in order; a reconnect misses nothing", async () => {
     const client = await openEvents(`${sluice.adminUrl}/v1/events`);

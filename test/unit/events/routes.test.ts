@@ -47,6 +47,36 @@ describe("GET /v1/events", () => {
   });
 });
 
+describe("GET /v1/events over a real listener", () => {
+  test("a client that disconnects leaves no subscription behind", async () => {
+    const bus = createEventBus({ capacity: 10 });
+    const app = createAdminApp(handlers({ events: bus }));
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch });
+    try {
+      const clients = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const abort = new AbortController();
+          const response = await fetch(`http://127.0.0.1:${server.port}/v1/events`, {
+            signal: abort.signal,
+          });
+          const reader = response.body!.getReader();
+          await reader.read();
+          return abort;
+        }),
+      );
+      expect(bus.subscribers()).toBe(3);
+      for (const abort of clients) abort.abort();
+      for (let i = 0; i < 100 && bus.subscribers() > 0; i++) {
+        bus.publish("tick", {});
+        await Bun.sleep(10);
+      }
+      expect(bus.subscribers()).toBe(0);
+    } finally {
+      server.stop(true);
+    }
+  });
+});
+
 describe("backend actions", () => {
   test("POST drain needs the token and answers what was done", async () => {
     const calls: string[] = [];
