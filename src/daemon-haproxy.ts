@@ -11,6 +11,7 @@ import { runServerCommands, showServersState } from "./haproxy/runtime.ts";
 import { createSupervisor, type Supervisor } from "./haproxy/supervisor.ts";
 import type { Logger } from "./log.ts";
 import { createMemoDecoder } from "./model/build.ts";
+import type { OperatorActions } from "./overrides/operator.ts";
 import {
   type createRenderPipeline,
   modelOptions,
@@ -48,9 +49,14 @@ export function daemonReconciler(
     supervisor: Supervisor;
     paths: RuntimePaths;
     log: Logger;
+    /** What keeps operator overrides in force (overrides/operator.ts): added to each runtime
+     * batch, and set in the server state saved before a reload. */
+    overrides?: Pick<OperatorActions, "amend" | "serverState">;
   },
 ) {
   const { pipeline, applier, file, supervisor, paths, log } = parts;
+  const amend = parts.overrides?.amend ?? ((commands: string[]) => commands);
+  const withOverrides = parts.overrides?.serverState ?? ((dump: string) => dump);
   const haproxy = requireHaproxy(config);
   const decode = createMemoDecoder();
   return createReconciler({
@@ -63,10 +69,11 @@ export function daemonReconciler(
     modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
     layoutOptions: pipeline.layoutOptions,
     runCommands: (commands) => {
-      for (const command of commands) log.debug("runtime command", { command });
-      return runServerCommands(paths.statsSocket, commands);
+      const amended = amend(commands);
+      for (const command of amended) log.debug("runtime command", { command });
+      return runServerCommands(paths.statsSocket, amended);
     },
-    dumpServerState: () => showServersState(paths.statsSocket),
+    dumpServerState: async () => withOverrides(await showServersState(paths.statsSocket)),
     serverStateFile: serverStateFile(haproxy),
     writeServerState: (path, text) => writeFileSync(path, text),
     canBind,

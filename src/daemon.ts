@@ -16,6 +16,7 @@ import { daemonSnapshots } from "./daemon-snapshots.ts";
 import { createDesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
+import { createDaemonEvents } from "./events/wiring.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { createRemovalFor } from "./health/removal-wiring.ts";
 import { serverHealthView } from "./health/views.ts";
@@ -24,7 +25,7 @@ import { createInstanceLock } from "./instance-lock.ts";
 import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
+import { createRenderPipeline, preflight, requireHaproxy, serverStateFile } from "./pipeline.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
 import { createSystemdPart } from "./systemd/part.ts";
@@ -47,9 +48,13 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     log,
     facts: () => systemdFacts({ reconciler, discovery, record }),
   });
+  const stateFile = serverStateFile(haproxy);
+  const events = createDaemonEvents({ log, paths, stateFile, reconciler: () => reconciler });
   // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
   const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
-  const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
+  const supervisor = events.supervisor(
+    systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log)),
+  );
   const observations = createObservations();
   const applier = createApplier({
     file,
@@ -58,8 +63,12 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     onRolledBack: observations.rolledBack,
   });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
-  const reconciler = daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log });
+  const overrides = events.operator;
+  const reconciler = events.reconciler(
+    daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, overrides }),
+  );
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
+  events.watchHealth(health);
   const removal = createRemovalFor(config, { health, discovery, supervisor, log });
   const desired = createDesiredStore();
   const record = createApplyRecord(undefined, {
@@ -78,38 +87,28 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
       if (desired.source() === "etcd") snapshots.schedule();
       systemd.readiness.changed();
     },
-    onFailed: () => systemd.readiness.changed(),
+    onFailed(error) {
+      events.applyFailed(error);
+      systemd.readiness.changed();
+    },
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
   const remover = () => removal.remover.status();
   const status = () =>
-    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health, remover });
+    buildStatus({
+      ...{ discovery, supervisor, reconciler, desired, record, cycle, health, remover },
+      overrides: overrides.list,
+    });
   const app = daemonAdmin({
-    reconciler,
+    ...{ reconciler, desired, file, cycle, token, status, log, pipeline, events },
     serverHealth: (key) => serverHealthView(health, key),
-    desired,
-    file,
-    cycle,
-    token,
-    status,
     readiness: systemd.readiness,
-    log,
     observed: observations.view,
   });
   return {
-    haproxy,
-    supervisor,
-    applier,
-    discovery,
-    desired,
-    cycle,
-    coalescer,
-    snapshots,
-    app,
-    systemd,
-    health,
-    removal,
+    ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots },
+    ...{ app, systemd, health, removal, events },
   };
 }
 
@@ -162,10 +161,12 @@ function daemonParts(
       start() {
         discovery.start({
           onChange(kvs, revision) {
+            pieces.events.changed(kvs, revision);
             desired.fromEtcd(kvs, revision);
             coalescer.poke();
           },
           onState(state) {
+            pieces.events.etcdState(state);
             readiness.changed();
             if (state.connected) log.info("etcd connected", { revision: state.revision });
             else

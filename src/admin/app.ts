@@ -2,9 +2,12 @@
 
 import { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
+import type { EventBus } from "../events/bus.ts";
+import { addEventRoutes } from "../events/routes.ts";
 import { type ServerHealthView, serverHealthView, servicesWithHealth } from "../health/views.ts";
 import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
 import type { Rejected, Service } from "../model/types.ts";
+import { addBackendActionRoutes, type BackendActionHandler } from "../overrides/routes.ts";
 import type { Status } from "../status.ts";
 import { type AdminEnv, accessControl, mutating, readAccess } from "./access.ts";
 import { answerError } from "./error-response.ts";
@@ -21,8 +24,8 @@ export type AdminHandlers = {
   serverHealth?(key: string): ServerHealthView;
   /** Every rejected registration (status lists the first 100). */
   rejected(): readonly Rejected[];
-  /** What the next apply would do. */
-  plan(): unknown;
+  /** What the next apply would do; with `diff`, also the unified diff of haproxy.cfg. */
+  plan(options?: { diff: boolean }): unknown;
   /** The haproxy.cfg being served, if any. */
   config(): string | undefined;
   /** Renders and applies now; resolves with the outcome or throws. */
@@ -34,6 +37,10 @@ export type AdminHandlers = {
   logLevel?: LogLevelControl;
   /** What /metrics counted as it happened (histograms, failures, rollbacks); none when omitted. */
   observed?(): ObservationsView;
+  /** The event bus behind `GET /v1/events`; without one there is no such endpoint. */
+  events?: EventBus;
+  /** drain / ready / maint of a backend server; without one there are no such endpoints. */
+  backendAction?: BackendActionHandler;
 };
 
 function readinessProblems(status: Status): string[] {
@@ -76,15 +83,10 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
 
   app.get("/v1/status", readAccess, async (context) => context.json(await handlers.status()));
 
-  app.get("/metrics", readAccess, async (context) =>
-    context.text(
-      renderMetrics(await handlers.status(), handlers.rejected(), handlers.observed?.()),
-      200,
-      {
-        "content-type": "text/plain; version=0.0.4; charset=utf-8",
-      },
-    ),
-  );
+  app.get("/metrics", readAccess, async (context) => {
+    const text = renderMetrics(await handlers.status(), handlers.rejected(), handlers.observed?.());
+    return context.text(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
 
   const health = (key: string) => handlers.serverHealth?.(key) ?? serverHealthView(undefined, key);
   app.get("/v1/services", readAccess, (context) =>
@@ -97,16 +99,14 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
     return context.json(servicesWithHealth([service], health)[0]);
   });
 
-  app.get("/v1/rejected", readAccess, (context) => {
-    const offset = pageParameter(context.req.query("offset"), "offset", 0);
-    const limit = Math.min(
-      pageParameter(context.req.query("limit"), "limit", REJECTED_LISTED),
-      1000,
-    );
-    return context.json(rejectedPage(handlers.rejected(), offset, limit));
+  addRejectedRoute(app, handlers);
+  app.get("/v1/plan", readAccess, (context) => {
+    const diff = ["1", "true"].includes(context.req.query("diff") ?? "");
+    return context.json(handlers.plan({ diff }) as object);
   });
 
-  app.get("/v1/plan", readAccess, (context) => context.json(handlers.plan() as object));
+  if (handlers.events) addEventRoutes(app, handlers.events);
+  if (handlers.backendAction) addBackendActionRoutes(app, handlers.backendAction);
 
   app.get("/v1/config", readAccess, (context) => {
     const text = handlers.config();
@@ -130,6 +130,18 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
   if (handlers.logLevel) addLogLevelRoutes(app, handlers.logLevel);
 
   return app;
+}
+
+/** `GET /v1/rejected?offset=&limit=`: every rejected registration, a page at a time. */
+function addRejectedRoute(app: Hono<AdminEnv>, handlers: AdminHandlers): void {
+  app.get("/v1/rejected", readAccess, (context) => {
+    const offset = pageParameter(context.req.query("offset"), "offset", 0);
+    const limit = Math.min(
+      pageParameter(context.req.query("limit"), "limit", REJECTED_LISTED),
+      1000,
+    );
+    return context.json(rejectedPage(handlers.rejected(), offset, limit));
+  });
 }
 
 /** A paging query parameter: a whole number, 0 or more. */

@@ -29,7 +29,7 @@ function candidate(identity: string): Leadership {
     ttlMs: TTL_MS,
     identity,
     clock: systemClock,
-    log: createLogger((line) => lines.push(`${identity} ${line}`)),
+    log: createLogger((line) => lines.push(`${identity} ${line}`), { format: "logfmt" }),
   });
   leadership.start();
   running.push(leadership);

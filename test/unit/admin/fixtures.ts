@@ -69,5 +69,6 @@ export function healthyStatus(): Status {
       removals: 0,
       removal_held: [],
     },
+    overrides: [],
   };
 }

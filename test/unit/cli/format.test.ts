@@ -64,6 +64,7 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       removals: 0,
       removal_held: [],
     },
+    overrides: [],
   };
 }
 
