@@ -19,5 +19,7 @@ const program = basename(process.argv0) === "lbctl" ? "lbctl" : "sluice";
 const code = await runCommand(program, process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
+  tty: process.stdout.isTTY === true,
+  env: process.env,
 });
 process.exit(code);
