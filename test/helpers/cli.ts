@@ -14,3 +14,29 @@ export async function runLbctl(
   });
   return { code, out: out.join(""), err: err.join("") };
 }
+
+/** The compiled lbctl (the dist/lbctl symlink to dist/sluice). */
+export const LBCTL_BINARY = `${import.meta.dir}/../../dist/lbctl`;
+
+/**
+ * Runs the compiled `lbctl <argv>` (optionally wrapped, e.g. in setpriv) with NO_COLOR unset
+ * unless `env` sets it; stdout is a pipe, so no colour is expected.
+ */
+export async function runCompiledLbctl(
+  argv: string[],
+  options: { wrap?: (argv: string[]) => string[]; env?: Record<string, string> } = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const command = [LBCTL_BINARY, ...argv];
+  const { NO_COLOR: _, ...env } = Bun.env;
+  const child = Bun.spawn(options.wrap ? options.wrap(command) : command, {
+    env: { ...env, ...options.env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, out, err };
+}
