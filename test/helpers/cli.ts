@@ -1,16 +1,19 @@
 // Runs one lbctl command line in process, capturing what it prints.
 
-import { runCommand } from "../../src/cli/commands.ts";
+import { type Io, runCommand } from "../../src/cli/commands.ts";
 
-/** The exit code and the text `lbctl <argv>` wrote to stdout and stderr. */
+/** The exit code and the text `lbctl <argv>` wrote to stdout and stderr; `terminal` is what
+ * the command may know of its terminal (tty, env, signal). */
 export async function runLbctl(
   argv: string[],
+  terminal: Omit<Io, "out" | "err"> = {},
 ): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCommand("lbctl", argv, {
     out: (text) => out.push(text),
     err: (text) => err.push(text),
+    ...terminal,
   });
   return { code, out: out.join(""), err: err.join("") };
 }

@@ -52,8 +52,8 @@ describe("lbctl against the running daemon", () => {
     expect(table.code).toBe(0);
     const lines = table.out.split("\n");
     expect(lines[1]).toStartWith(`etcd:     connected to ${etcd.endpoint}, revision `);
-    expect(lines[2]).toMatch(/^haproxy:  running \(master-worker, pid \d+, workers 1, /);
-    expect(lines[3]).toMatch(/^apply:    ok at \S+, revision \d+$/);
+    expect(lines[2]).toMatch(/^haproxy: {2}running \(master-worker, pid \d+, workers 1, /);
+    expect(lines[3]).toMatch(/^apply: {4}ok at \S+, revision \d+$/);
     expect(lines[4]).toBe("services: 1, backends: 2, rejected: 0");
     expect(lines[5]).toBe("default:  web");
     expect(lines[6]).toStartWith("health:   ");
@@ -81,9 +81,7 @@ describe("lbctl against the running daemon", () => {
     const table = await viaSocket("backends", "web");
     expect(table.code).toBe(0);
     const lines = table.out.trimEnd().split("\n");
-    expect(lines[0]).toMatch(
-      /^NAME +ADDRESS +WEIGHT +STATE +HEALTH +SINCE +OVERRIDE +LAST ERROR$/,
-    );
+    expect(lines[0]).toMatch(/^NAME +ADDRESS +WEIGHT +STATE +HEALTH +SINCE +OVERRIDE +LAST ERROR$/);
     const [a, b] = pool.all();
     expect(lines[1]).toMatch(new RegExp(`^web-a +${a!.address} +1 +ready +\\w+ +\\S+ +- +`));
     expect(lines[2]).toMatch(new RegExp(`^web-b +${b!.address} +7 +drain +\\w+ +\\S+ +- +`));

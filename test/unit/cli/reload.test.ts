@@ -164,7 +164,9 @@ describe("lbctl reload", () => {
   test("a usage error exits 2", async () => {
     const result = await run(["reload", "--frob"]);
     expect(result.code).toBe(2);
-    expect(result.err).toContain("usage: lbctl reload [--admin URL] [--config FILE] [--token-file FILE] [--json]");
+    expect(result.err).toContain(
+      "usage: lbctl reload [--admin URL] [--config FILE] [--token-file FILE] [--json]",
+    );
   });
 });
 
