@@ -45,7 +45,8 @@ export function createEventParser(onEvent: (event: AdminEvent) => void) {
     push(chunk: string) {
       buffer += chunk;
       let end = buffer.search(/\r\n|\n|\r/);
-      while (end >= 0) {
+      // A CR that ends the chunk may be the first half of a CRLF: wait for the next chunk.
+      while (end >= 0 && !(end === buffer.length - 1 && buffer[end] === "\r")) {
         const newline = buffer.startsWith("\r\n", end) ? 2 : 1;
         line(buffer.slice(0, end));
         buffer = buffer.slice(end + newline);
