@@ -14,6 +14,7 @@ import { startEtcd } from "../test/helpers/etcd.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
 import { measureCheckCpu, measureDeathToLastRouted } from "./health-figure.ts";
+import { measureLbctlStatus } from "./lbctl-figure.ts";
 import { measureRegister } from "./register-figure.ts";
 import { measureRender } from "./render-figure.ts";
 
@@ -275,6 +276,18 @@ async function reportRegister(sluice: TestSluice) {
   report("lbctl register SIGTERM→no longer routed p50 / p99", show(times.stopToGone));
 }
 
+/** `lbctl status` spawned against the daemon: lazy loading keeps it under 50 ms at p50. */
+async function reportLbctl(sluice: TestSluice) {
+  const times = await measureLbctlStatus(sluice.adminUrl, SAMPLES);
+  const p50 = percentile(times, 50);
+  report(
+    `lbctl status p50 / p99, spawn to exit (n=${times.length})`,
+    `${ms(p50)} / ${ms(percentile(times, 99))}`,
+    "p50 < 50 ms",
+    p50 < 50,
+  );
+}
+
 /** Sections 1 and 2: membership churn against the baseline, and propagation at scale. */
 async function hitlessFigures(): Promise<void> {
   // 1. Membership churn with the runtime API (master-worker), and the confd-like baseline.
@@ -301,6 +314,7 @@ async function hitlessFigures(): Promise<void> {
       if (mode === "master-worker") {
         await measurePropagation(sluice, "10 backends", 5, 50);
         await reportRegister(sluice);
+        await reportLbctl(sluice);
       }
       churn[label] = [];
       for (const keepAlive of [true, false]) {
