@@ -28,5 +28,5 @@ export function formatEvent(event: AdminEvent, style: Style = PLAIN): string {
     .map(([key, value]) => `${key}=${fieldValue(value)}`)
     .join(" ");
   const type = typeStyle(event, style)(fieldValue(event.type).padEnd(12));
-  return `${style.dim(fieldValue(event.at))} ${String(event.id).padStart(5)} ${type} ${fields}`.trimEnd();
+  return `${style.dim(fieldValue(event.at))} ${(Number.isInteger(event.id) ? String(event.id) : "-").padStart(5)} ${type} ${fields}`.trimEnd();
 }

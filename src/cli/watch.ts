@@ -10,24 +10,38 @@ import type { AdminEvent } from "./format-events.ts";
 const RETRY_MS = 250;
 const MAX_RETRY_MS = 2000;
 
-/** Parses a text/event-stream body into events; keeps `lastId` up to date. */
+/**
+ * The event of one frame. sluice's `data:` is the event with its data fields beside id, type and
+ * at (`{id, type, at, ...data}`); a nested `data` object, or bare data, is read too. A frame
+ * without `id:` (a `gap`) has id NaN.
+ */
+function eventOf(
+  id: string | undefined,
+  type: string,
+  parsed: Record<string, unknown>,
+): AdminEvent {
+  const { id: ownId, type: ownType, at, data: nested, ...rest } = parsed;
+  const onlyNested =
+    typeof nested === "object" && nested !== null && Object.keys(rest).length === 0;
+  const data = onlyNested ? (nested as Record<string, unknown>) : { ...rest };
+  if (!onlyNested && nested !== undefined) data.data = nested;
+  return {
+    id: Number(id ?? ownId),
+    type: typeof ownType === "string" ? ownType : type,
+    at: typeof at === "string" ? at : new Date().toISOString(),
+    data,
+  };
+}
+
+/** Parses a text/event-stream body into events. */
 export function createEventParser(onEvent: (event: AdminEvent) => void) {
   let buffer = "";
   let id: string | undefined;
   let type = "message";
   let data: string[] = [];
   const dispatch = () => {
-    if (data.length > 0) {
-      // `data:` holds the whole event, or only its data: both are read.
-      const parsed = JSON.parse(data.join("\n")) as Partial<AdminEvent>;
-      const whole = typeof parsed.data === "object" && parsed.data !== null;
-      onEvent({
-        id: Number(id ?? parsed.id),
-        type: whole && typeof parsed.type === "string" ? parsed.type : type,
-        at: typeof parsed.at === "string" ? parsed.at : new Date().toISOString(),
-        data: whole ? parsed.data! : (parsed as Record<string, unknown>),
-      });
-    }
+    if (data.length > 0) onEvent(eventOf(id, type, JSON.parse(data.join("\n"))));
+    id = undefined;
     type = "message";
     data = [];
   };

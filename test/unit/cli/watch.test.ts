@@ -17,8 +17,9 @@ afterEach(() => {
   for (const fake of fakes.splice(0)) fake.stop();
 });
 
-const frame = (event: (typeof EVENTS)[number]) =>
-  `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+/** An event as sluice sends it: its data fields beside id, type and at. */
+const frame = ({ data, ...event }: (typeof EVENTS)[number]) =>
+  `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event, ...data })}\n\n`;
 
 /** A daemon whose first stream sends events 1 and 2 and ends (a restart); the next one replays
  * what follows Last-Event-ID and stays open. */
@@ -105,12 +106,23 @@ describe("lbctl watch", () => {
 });
 
 describe("the event-stream parser", () => {
-  test("reads frames split anywhere, CRLF too, and data-only frames", () => {
+  test("reads frames split anywhere, CRLF too, nested and data-only frames, and gaps", () => {
     const seen: unknown[] = [];
     const parser = createEventParser((event) => seen.push(event));
-    const text = `${frame(EVENTS[0]!)}id: 9\r\nevent: log_level\r\ndata: {"level":"debug"}\r\n\r\n`;
+    const text = [
+      frame(EVENTS[0]!),
+      'id: 9\r\nevent: log_level\r\ndata: {"level":"debug"}\r\n\r\n',
+      `id: 3\nevent: health\ndata: ${JSON.stringify(EVENTS[2])}\n\n`,
+      'event: gap\ndata: {"last_event_id":9,"lost":null}\n\n',
+    ].join("");
     for (const char of text) parser.push(char);
     expect(seen[0]).toEqual(EVENTS[0]);
     expect(seen[1]).toMatchObject({ id: 9, type: "log_level", data: { level: "debug" } });
+    expect(seen[2]).toEqual(EVENTS[2]);
+    expect(seen[3]).toMatchObject({
+      id: Number.NaN,
+      type: "gap",
+      data: { last_event_id: 9, lost: null },
+    });
   });
 });
