@@ -4,9 +4,14 @@ import { type AdminHandlers, createAdminApp } from "./admin/app.ts";
 import type { ConfigFile } from "./apply/config-file.ts";
 import type { ApplyCycle } from "./apply/cycle.ts";
 import type { DesiredStore } from "./desired.ts";
+import type { DaemonEvents } from "./events/wiring.ts";
+import { unifiedDiff } from "./line-diff.ts";
+import type { RenderPipeline } from "./pipeline.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { Status } from "./status.ts";
 import type { Readiness } from "./systemd/readiness.ts";
+
+const DIFF_NAMES = { fromName: "haproxy.cfg (served)", toName: "haproxy.cfg (next apply)" };
 
 /** The admin API over the daemon's pieces. */
 export function daemonAdmin(pieces: {
@@ -18,18 +23,31 @@ export function daemonAdmin(pieces: {
   readiness: Pick<Readiness, "reloading">;
   token: string | undefined;
   status: () => Promise<Status>;
+  pipeline: Pick<RenderPipeline, "render">;
+  events: Pick<DaemonEvents, "bus" | "operator" | "withOverrides">;
 }): ReturnType<typeof createAdminApp> {
-  const { reconciler, desired, file, cycle, readiness, token } = pieces;
+  const { reconciler, desired, file, cycle, readiness, token, events } = pieces;
   return createAdminApp({
     status: pieces.status,
-    services: () => reconciler.served().services,
+    services: () => events.withOverrides(reconciler.served().services),
     serverHealth: pieces.serverHealth,
     rejected: () => reconciler.latest().rejected,
-    plan: () => {
+    plan: (options) => {
       const current = desired.current();
-      const { plan, holds } = reconciler.prepare(current);
-      return { revision: current.revision, plan, held: holds };
+      const prepared = reconciler.prepare(current);
+      const answer = { revision: current.revision, plan: prepared.plan, held: prepared.holds };
+      if (!options?.diff) return answer;
+      // The fast path renders only after routing: render now what the file will then say.
+      const next =
+        prepared.text ??
+        prepared.catchUp ??
+        pieces.pipeline.render(prepared.model, prepared.layout);
+      const served = file.read() ?? "";
+      return { ...answer, diff: unifiedDiff(served, next, DIFF_NAMES) };
     },
+    events: events.bus,
+    backendAction: (service, backend, action) =>
+      events.operator.act(service, backend, action, "api"),
     config: () => file.read(),
     // A forced reload is one reload window for systemd, from the render to HAProxy's reload.
     reload: () => readiness.reloading(async () => (await cycle.queue.request("reload")).outcome),

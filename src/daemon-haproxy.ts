@@ -48,9 +48,12 @@ export function daemonReconciler(
     supervisor: Supervisor;
     paths: RuntimePaths;
     log: Logger;
+    /** Adds to a runtime batch what keeps operator overrides in force (overrides/store.ts). */
+    amend?: (commands: string[]) => string[];
   },
 ) {
   const { pipeline, applier, file, supervisor, paths, log } = parts;
+  const amend = parts.amend ?? ((commands: string[]) => commands);
   const haproxy = requireHaproxy(config);
   const decode = createMemoDecoder();
   return createReconciler({
@@ -62,7 +65,7 @@ export function daemonReconciler(
     running: () => supervisor.isStarted(),
     modelOptions: (revision, retain) => ({ ...modelOptions(config, revision, retain), decode }),
     layoutOptions: pipeline.layoutOptions,
-    runCommands: (commands) => runServerCommands(paths.statsSocket, commands),
+    runCommands: (commands) => runServerCommands(paths.statsSocket, amend(commands)),
     dumpServerState: () => showServersState(paths.statsSocket),
     serverStateFile: serverStateFile(haproxy),
     writeServerState: (path, text) => writeFileSync(path, text),

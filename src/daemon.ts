@@ -11,9 +11,10 @@ import { createCoalescer } from "./coalesce.ts";
 import type { SluiceConfig } from "./config/schema.ts";
 import { daemonAdmin } from "./daemon-admin.ts";
 import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
-import { createDesiredStore } from "./desired.ts";
+import { createDesiredStore, type DesiredStore } from "./desired.ts";
 import { createEtcdDiscovery } from "./discovery/etcd.ts";
 import type { Discovery } from "./discovery/types.ts";
+import { createDaemonEvents } from "./events/wiring.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { serverHealthView } from "./health/views.ts";
 import { createHealthMonitorFor, healthPart } from "./health/wiring.ts";
@@ -23,6 +24,7 @@ import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { keysToSave } from "./model/rejected.ts";
 import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
+import type { Reconciler } from "./reconcile/reconciler.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { createSnapshotSaver, snapshotPath } from "./snapshot.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
@@ -31,6 +33,24 @@ import { APPLY, SUPERVISOR } from "./tunables.ts";
 import { VERSION } from "./version.ts";
 
 export type DaemonOptions = { log?: Logger; discovery?: Discovery };
+
+/** Saves the key set etcd last gave (without rejected values) to the snapshot in state_dir. */
+function daemonSnapshots(
+  config: SluiceConfig,
+  desired: DesiredStore,
+  reconciler: Pick<Reconciler, "latest">,
+  log: Logger,
+) {
+  return createSnapshotSaver(
+    snapshotPath(config.stateDir),
+    () => {
+      const { revision, kvs } = desired.current();
+      return { revision, kvs: keysToSave(kvs, reconciler.latest().rejected) };
+    },
+    APPLY.snapshotDebounceMs,
+    log,
+  );
+}
 
 /** The daemon's pieces, wired together but not started. */
 function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
@@ -43,24 +63,23 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     log,
     facts: () => systemdFacts({ reconciler, discovery, record }),
   });
+  const events = createDaemonEvents({ log, paths, reconciler: () => reconciler });
   // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
   const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
-  const supervisor = systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log));
+  const supervisor = events.supervisor(
+    systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log)),
+  );
   const applier = createApplier({ file, supervisor });
   const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
-  const reconciler = daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log });
+  const { amend } = events.operator;
+  const reconciler = events.reconciler(
+    daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, amend }),
+  );
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
+  events.watchHealth(health);
   const desired = createDesiredStore();
   const record = createApplyRecord();
-  const snapshots = createSnapshotSaver(
-    snapshotPath(config.stateDir),
-    () => {
-      const { revision, kvs } = desired.current();
-      return { revision, kvs: keysToSave(kvs, reconciler.latest().rejected) };
-    },
-    APPLY.snapshotDebounceMs,
-    log,
-  );
+  const snapshots = daemonSnapshots(config, desired, reconciler, log);
   const cycle = createApplyCycle({
     reconciler,
     desired,
@@ -72,12 +91,16 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
       if (desired.source() === "etcd") snapshots.schedule();
       systemd.readiness.changed();
     },
-    onFailed: () => systemd.readiness.changed(),
+    onFailed(error) {
+      events.applyFailed(error);
+      systemd.readiness.changed();
+    },
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
+  const overrides = () => events.operator.list();
   const status = () =>
-    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health });
+    buildStatus({ discovery, supervisor, reconciler, desired, record, cycle, health, overrides });
   const app = daemonAdmin({
     reconciler,
     serverHealth: (key) => serverHealthView(health, key),
@@ -87,6 +110,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     token,
     status,
     readiness: systemd.readiness,
+    pipeline,
+    events,
   });
   return {
     haproxy,
@@ -100,6 +125,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     app,
     systemd,
     health,
+    events,
   };
 }
 
@@ -152,10 +178,12 @@ function daemonParts(
       start() {
         discovery.start({
           onChange(kvs, revision) {
+            pieces.events.changed(kvs, revision);
             desired.fromEtcd(kvs, revision);
             coalescer.poke();
           },
           onState(state) {
+            pieces.events.etcdState(state);
             readiness.changed();
             if (state.connected) log.info("etcd connected", { revision: state.revision });
             else

@@ -9,6 +9,7 @@ import type { HealthRemoverStatus } from "./health/types.ts";
 import { type HealthReader, healthStatus } from "./health/views.ts";
 import { countServers } from "./model/build.ts";
 import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
+import type { Override } from "./overrides/store.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { Status } from "./status.ts";
 import type { StatusFacts } from "./systemd/status-line.ts";
@@ -25,6 +26,8 @@ export type StatusSources = {
   health?: HealthReader;
   /** The remover's panic, leader and removals; without one: none. */
   remover?: () => HealthRemoverStatus;
+  /** Operator overrides in force; without: none. */
+  overrides?: () => Override[];
 };
 
 export async function buildStatus(sources: StatusSources): Promise<Status> {
@@ -81,6 +84,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
     rejected_total: rejected.length,
     held: reconciler.holds(),
     health: healthStatus(served.services, sources.health, sources.remover),
+    overrides: sources.overrides?.() ?? [],
   };
 }
 

@@ -6,6 +6,7 @@ import type { SupervisorState } from "./haproxy/supervisor.ts";
 import type { HealthStatus } from "./health/views.ts";
 import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
+import type { Override } from "./overrides/store.ts";
 import type { FastPathState } from "./reconcile/types.ts";
 
 export type Status = {
@@ -73,4 +74,6 @@ export type Status = {
   held: Hold[];
   /** Active checks: served servers by state, and the remover's panic, leader and removals. */
   health: HealthStatus;
+  /** Operator overrides in force (drain, maint), oldest first; lost when sluice restarts. */
+  overrides: Override[];
 };

@@ -117,3 +117,21 @@ export const SYSTEMD = {
   /** A NOTIFY_SOCKET that fails is logged again after this long, not at every send. */
   failureLogEveryMs: 60_000,
 } as const;
+
+/** The event bus and `GET /v1/events` (src/events). */
+export const EVENTS = {
+  /** Events kept for clients that reconnect with Last-Event-ID (~1 KB each at most). */
+  capacity: 1000,
+  /** A comment line this often keeps an idle stream open: Bun.serve closes connections idle for
+   * 10 s (its default idleTimeout), and proxies close quiet ones too. */
+  heartbeatMs: 5000,
+  /** A client this many events behind is disconnected (it reconnects with Last-Event-ID); its
+   * queue would otherwise grow without bound. More than the ring, so a full replay fits. */
+  maxQueuedPerClient: 2000,
+  /** Per-key `change` events of one etcd update; the rest are counted in one `changes_omitted`. */
+  changesPerBatch: 100,
+  /** Likewise for newly rejected keys of one apply (`rejected_omitted`). */
+  rejectedPerApply: 100,
+  /** `?format=json` answers at most this many events. */
+  maxJsonLimit: 1000,
+} as const;

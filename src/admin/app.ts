@@ -2,9 +2,12 @@
 
 import { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
+import type { EventBus } from "../events/bus.ts";
+import { addEventRoutes } from "../events/routes.ts";
 import { type ServerHealthView, serverHealthView, servicesWithHealth } from "../health/views.ts";
 import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
 import type { Rejected, Service } from "../model/types.ts";
+import { addBackendActionRoutes, type BackendActionHandler } from "../overrides/routes.ts";
 import type { Status } from "../status.ts";
 import { requireBearerToken } from "./bearer-token.ts";
 import { answerError } from "./error-response.ts";
@@ -18,14 +21,18 @@ export type AdminHandlers = {
   serverHealth?(key: string): ServerHealthView;
   /** Every rejected registration (status lists the first 100). */
   rejected(): readonly Rejected[];
-  /** What the next apply would do. */
-  plan(): unknown;
+  /** What the next apply would do; with `diff`, also the unified diff of haproxy.cfg. */
+  plan(options?: { diff: boolean }): unknown;
   /** The haproxy.cfg being served, if any. */
   config(): string | undefined;
   /** Renders and applies now; resolves with the outcome or throws. */
   reload(): Promise<string>;
   /** Bearer token for mutating calls; undefined means none is required. */
   token(): string | undefined;
+  /** The event bus behind `GET /v1/events`; without one there is no such endpoint. */
+  events?: EventBus;
+  /** drain / ready / maint of a backend server; without one there are no such endpoints. */
+  backendAction?: BackendActionHandler;
 };
 
 function readinessProblems(status: Status): string[] {
@@ -92,7 +99,13 @@ export function createAdminApp(handlers: AdminHandlers): Hono {
     return context.json(rejectedPage(handlers.rejected(), offset, limit));
   });
 
-  app.get("/v1/plan", (context) => context.json(handlers.plan() as object));
+  app.get("/v1/plan", (context) => {
+    const diff = ["1", "true"].includes(context.req.query("diff") ?? "");
+    return context.json(handlers.plan({ diff }) as object);
+  });
+
+  if (handlers.events) addEventRoutes(app, handlers.events);
+  if (handlers.backendAction) addBackendActionRoutes(app, mutating, handlers.backendAction);
 
   app.get("/v1/config", (context) => {
     const text = handlers.config();

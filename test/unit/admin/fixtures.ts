@@ -67,5 +67,6 @@ export function healthyStatus(): Status {
       leader: null,
       removals: 0,
     },
+    overrides: [],
   };
 }

@@ -62,6 +62,7 @@ function status(etcd: Partial<Status["etcd"]>): Status {
       leader: null,
       removals: 0,
     },
+    overrides: [],
   };
 }
 
