@@ -4,9 +4,6 @@
 import type { Status } from "../status.ts";
 import { PLAIN, printable, type Style } from "./table.ts";
 
-/** An operator override, as B's /v1/status lists them (absent from older daemons). */
-type Override = { service: string; backend: string; action: string; since?: string };
-
 function formatEtcd(etcd: Status["etcd"], style: Style): string {
   const state = etcd.connected ? style.green("connected") : style.red("DISCONNECTED");
   const where = etcd.endpoint ? `${etcd.connected ? " to" : " from"} ${etcd.endpoint}` : "";
@@ -60,10 +57,11 @@ export function formatStatus(status: Status, style: Style = PLAIN): string {
       `  held ${hold.service}: ${hold.held} of ${hold.of} removals (${printable(hold.reason)})`,
     );
   }
-  const overrides = (status as { overrides?: Override[] }).overrides ?? [];
-  for (const override of overrides) {
-    const since = override.since ? ` since ${override.since}` : "";
-    lines.push(`  override ${override.service}/${override.backend}: ${override.action}${since}`);
+  // A daemon older than operator actions has no `overrides`.
+  for (const override of status.overrides ?? []) {
+    lines.push(
+      `  override ${override.service}/${override.backend}: ${override.action} since ${override.since}`,
+    );
   }
   // Keys and reasons come from etcd: escape them so they cannot fake lines or move the cursor.
   for (const rejected of status.rejected) {

@@ -7,13 +7,17 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBackendPool } from "../helpers/backend.ts";
-import { runCompiledLbctl } from "../helpers/cli.ts";
+import { LBCTL_BINARY, runCompiledLbctl } from "../helpers/cli.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
+import { waitFor } from "../helpers/ports.ts";
 import { startSluice, type TestSluice } from "../helpers/sluice.ts";
 
 let etcd: TestEtcd;
 let sluice: TestSluice;
 const pool = createBackendPool();
+/** The daemon's [admin] token_file: mutations over TCP need it. */
+const tokenDir = mkdtempSync(join(tmpdir(), "sluice-lbctl-token-"));
+const tokenFile = join(tokenDir, "token");
 
 /** lbctl through the daemon's unix socket (found from its sluice.toml). */
 const viaSocket = (...argv: string[]) => runCompiledLbctl([...argv, "--config", sluice.configFile]);
@@ -26,9 +30,11 @@ async function api(path: string): Promise<unknown> {
 
 beforeAll(async () => {
   etcd = await startEtcd();
+  writeFileSync(tokenFile, "lbctl-test-token\n");
   sluice = await startSluice({
     etcdEndpoint: etcd.endpoint,
-    extraToml: '[[service]]\nname = "web"\nhostnames = ["web.example"]\n',
+    // Lines after the helper's [admin] section belong to it until the next table.
+    extraToml: `token_file = "${tokenFile}"\n\n[[service]]\nname = "web"\nhostnames = ["web.example"]\n`,
   });
   const a = pool.start("web-a");
   const b = pool.start("web-b");
@@ -43,6 +49,7 @@ afterAll(async () => {
   await sluice?.stop();
   pool.stopAll();
   await etcd?.stop();
+  rmSync(tokenDir, { recursive: true, force: true });
 });
 
 describe("lbctl against the running daemon", () => {
@@ -121,6 +128,125 @@ describe("lbctl against the running daemon", () => {
     const json = await viaSocket("reload", "--json");
     expect(JSON.parse(json.out)).toEqual({ ok: true, outcome: "reloaded" });
     expect((await sluice.status()).haproxy.reloads).toBe(before + 2);
+  });
+
+  test("drain, maint and ready act on a backend; backends and status show the override", async () => {
+    const drained = await viaSocket("drain", "web", "web-a");
+    expect(drained).toEqual({
+      code: 0,
+      out: "web/web-a: drained (lift it with: lbctl ready web web-a)\n",
+      err: "",
+    });
+    const status = await viaSocket("status");
+    expect(status.out).toMatch(/\n {2}override web\/web-a: drain since \S+\n/);
+    const maint = await viaSocket("maint", "web", "web-a", "--json");
+    expect(JSON.parse(maint.out)).toEqual({
+      ok: true,
+      service: "web",
+      backend: "web-a",
+      action: "maint",
+    });
+    const ready = await viaSocket("ready", "web", "web-a");
+    expect(ready).toMatchObject({ code: 0, out: "web/web-a: ready\n" });
+    expect(JSON.parse((await viaTcp("status", "--json")).out).overrides).toEqual([]);
+    const unknown = await viaSocket("drain", "web", "nobody");
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("HTTP 404");
+  });
+
+  test("over TCP an action needs the token: the messages say which one and where", async () => {
+    const none = await viaTcp("drain", "web", "web-a");
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("the daemon refused the request (HTTP 401");
+    expect(none.err).toContain("this needs the admin token: pass --token-file FILE");
+    const wrongFile = join(tokenDir, "wrong");
+    writeFileSync(wrongFile, "not-the-token\n");
+    const wrong = await viaTcp("drain", "web", "web-a", "--token-file", wrongFile);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain(`lbctl sent the token from ${wrongFile}`);
+    const right = await viaTcp("ready", "web", "web-a", "--token-file", tokenFile);
+    expect(right).toMatchObject({ code: 0, out: "web/web-a: ready\n" });
+  });
+
+  test("events lists what happened, oldest first; --json is the API's", async () => {
+    expect((await viaSocket("drain", "web", "web-a")).code).toBe(0);
+    expect((await viaSocket("ready", "web", "web-a")).code).toBe(0);
+    const table = await viaSocket("events", "--limit", "50");
+    expect(table.code).toBe(0);
+    const lines = table.out.trimEnd().split("\n");
+    expect(
+      lines.some((line) => / override +service=web backend=web-a .*action=drain\b/.test(line)),
+    ).toBe(true);
+    expect(lines.every((line) => /^\d{4}-\d\d-\d\dT\S+ +\d+ \w+/.test(line))).toBe(true);
+    const json = JSON.parse((await viaTcp("events", "--limit", "2", "--json")).out) as {
+      events: { id: number }[];
+    };
+    expect(json.events).toHaveLength(2);
+    expect(json.events[1]!.id).toBe(json.events[0]!.id + 1);
+  });
+
+  test("watch prints each event as it happens, and --json one object per line", async () => {
+    const child = Bun.spawn([LBCTL_BINARY, "watch", "--json", "--config", sluice.configFile], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let text = "";
+    const reading = (async () => {
+      for await (const chunk of child.stdout) text += new TextDecoder().decode(chunk);
+    })();
+    try {
+      // lbctl may not have connected yet (it shows only live events): change a key until one
+      // of the changes is seen.
+      const backend = pool.start("web-c");
+      let weight = 0;
+      const change = await waitFor(
+        "a change event",
+        async () => {
+          const value = { addr: backend.address, name: "web-c", weight: ++weight };
+          await etcd.client.put("/apps/web/c").value(JSON.stringify(value));
+          await Bun.sleep(200);
+          return text
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line))
+            .find((event) => event.type === "change");
+        },
+        10_000,
+      ).catch(async (error) => {
+        child.kill("SIGINT");
+        throw new Error(`${error}: ${text} ${await new Response(child.stderr).text()}`);
+      });
+      expect(change).toMatchObject({ type: "change", data: { key: "/apps/web/c", kind: "put" } });
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await child.exited).toBe(0);
+    await reading;
+  });
+
+  test("plan --diff shows the diff of haproxy.cfg (none while nothing is to be applied)", async () => {
+    const json = JSON.parse((await viaSocket("plan", "--diff", "--json")).out) as { diff: string };
+    expect(typeof json.diff).toBe("string");
+    const table = await viaSocket("plan", "--diff");
+    expect(table.code).toBe(0);
+    expect(table.out).toContain(
+      json.diff === "" ? "(haproxy.cfg would not change)" : json.diff.split("\n")[0]!,
+    );
+  });
+
+  test("bash completion names the running daemon's services and backends", () => {
+    const script = Bun.spawnSync([LBCTL_BINARY, "completion", "bash"]).stdout.toString();
+    const words = (line: string) => {
+      const program = `${script}\nCOMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _lbctl; echo "\${COMPREPLY[*]}"`;
+      return Bun.spawnSync(["bash", "--norc", "-c", program]).stdout.toString().trim();
+    };
+    const config = `--config ${sluice.configFile}`;
+    expect(words(`${LBCTL_BINARY} backends ${config} w`)).toBe("web");
+    expect(words(`${LBCTL_BINARY} drain ${config} web web-`).split(" ").sort()).toEqual([
+      "web-a",
+      "web-b",
+      "web-c",
+    ]);
   });
 
   test("a missing argument and an unknown flag exit 2 with the usage", async () => {

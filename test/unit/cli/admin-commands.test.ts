@@ -64,6 +64,7 @@ describe("read commands", () => {
         "services: 1, backends: 2, rejected: 0",
         "default:  web",
         "health:   1 up, 1 down, 0 maint, 0 unchecked, removals 0",
+        "  override web/web-22: drain since 2026-01-01T00:02:00.000Z",
         "",
       ].join("\n"),
     });

@@ -58,6 +58,15 @@ export const STATUS: Status = {
     leader: null,
     removals: 0,
   },
+  overrides: [
+    {
+      key: "/apps/web/b",
+      service: "web",
+      backend: "web-22",
+      action: "drain",
+      since: "2026-01-01T00:02:00.000Z",
+    },
+  ],
 };
 
 const server = (name: string, address: string, extra: Record<string, unknown>) => ({
