@@ -14,6 +14,7 @@ import { startEtcd } from "../test/helpers/etcd.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
 import { measureCheckCpu, measureDeathToLastRouted } from "./health-figure.ts";
+import { measureLbctlStatus } from "./lbctl-figure.ts";
 import { measureRegister } from "./register-figure.ts";
 import { measureRender } from "./render-figure.ts";
 
@@ -283,9 +284,22 @@ async function lbctlFigures(): Promise<void> {
     await etcd.client.put("/apps/probe/base").value(`probe-base ${probeBase.address}`);
     await waitFor("probe", async () => (await probe(sluice)) === "probe-base", 10_000);
     await reportRegister(sluice);
+    await reportLbctl(sluice);
   } finally {
     await sluice.stop();
   }
+}
+
+/** `lbctl status` spawned against the daemon: lazy loading keeps it under 50 ms at p50. */
+async function reportLbctl(sluice: TestSluice) {
+  const times = await measureLbctlStatus(sluice.adminUrl, SAMPLES);
+  const p50 = percentile(times, 50);
+  report(
+    `lbctl status p50 / p99, spawn to exit (n=${times.length})`,
+    `${ms(p50)} / ${ms(percentile(times, 99))}`,
+    "p50 < 50 ms",
+    p50 < 50,
+  );
 }
 
 /** Sections 1 and 2: membership churn against the baseline, and propagation at scale. */

@@ -39,6 +39,11 @@ const result = await Bun.build({
   target: "bun",
   minify: { syntax: true, whitespace: true },
   sourcemap: "none",
+  // Precompiled bytecode: the executable starts without parsing its ~10 MB of JavaScript, which
+  // takes `lbctl status` from about 80 ms to about 20 ms. Bytecode needs CommonJS output, so
+  // src/main.ts has no top-level await.
+  bytecode: true,
+  format: "cjs",
   plugins: [embedEtcdProtos],
 });
 if (!result.success) {

@@ -37,6 +37,9 @@ mkdir -p "$top"/{SOURCES,SPECS,BUILD,RPMS,SRPMS}
 cp "$binary" "$top/SOURCES/sluice"
 cp systemd/sluice.service systemd/sluice-register@.service packaging/sluice.sysusers packaging/sluice.toml \
   templates/haproxy.cfg.liquid LICENSE README.md CHANGELOG.md "$top/SOURCES/"
+# lbctl's bash completion, made by this machine's dist/sluice (the same source as a cross-built
+# binary, which could not run here).
+dist/sluice completion bash >"$top/SOURCES/lbctl.bash"
 {
   printf '%%global sluice_version %s\n%%global sluice_release %s\n' "$version" "$release"
   cat packaging/sluice.spec

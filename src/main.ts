@@ -17,8 +17,10 @@ process.on("unhandledRejection", (reason) =>
 );
 
 const program = basename(process.argv0) === "lbctl" ? "lbctl" : "sluice";
-const code = await runCommand(program, process.argv.slice(2), {
+// No top-level await: the executable is built as CommonJS with bytecode (packaging/build.ts).
+void runCommand(program, process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
-});
-process.exit(code);
+  tty: process.stdout.isTTY === true,
+  env: process.env,
+}).then((code) => process.exit(code));

@@ -1,39 +1,21 @@
 // The commands of `sluice` and `lbctl` (one executable), as data with lazy imports so that
 // light commands never load gRPC.
 
-import { DEFAULT_CONFIG_PATH } from "../config/load.ts";
 import type { Status } from "../status.ts";
 import { VERSION } from "../version.ts";
-import { type ParsedArgs, parseArgs, UsageError } from "./args.ts";
+import { ADMIN_COMMANDS } from "./admin-commands.ts";
+import { parseArgs, UsageError } from "./args.ts";
+import {
+  ADMIN_FLAGS,
+  adminLookup,
+  type Command,
+  configPath,
+  type Io,
+  printJson,
+  wantsColor,
+} from "./command-kit.ts";
 
-/** Where a command writes: injected so commands are testable. */
-export type Io = { out: (text: string) => void; err: (text: string) => void };
-
-/** One command of `sluice`/`lbctl`, as data; `run` imports what it needs lazily. */
-export type Command = {
-  summary: string;
-  usage: string;
-  valued: string[];
-  booleans: string[];
-  /** Flags that take a value and may be given more than once. */
-  repeated?: string[];
-  run(args: ParsedArgs, io: Io): Promise<number>;
-};
-
-function configPath(args: ParsedArgs): string {
-  const value = args.flags.get("config");
-  return typeof value === "string" ? value : DEFAULT_CONFIG_PATH;
-}
-
-/** Where lbctl looks for the daemon: `--config` and `--admin`. */
-function adminLookup(args: ParsedArgs): { configFile: string; adminUrl: string | undefined } {
-  const admin = args.flags.get("admin");
-  return { configFile: configPath(args), adminUrl: typeof admin === "string" ? admin : undefined };
-}
-
-function printJson(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
-}
+export type { Command, Io } from "./command-kit.ts";
 
 /** Every command by name. */
 export const COMMANDS: Record<string, Command> = {
@@ -84,8 +66,8 @@ export const COMMANDS: Record<string, Command> = {
 
   status: {
     summary: "show what the daemon is doing (GET /v1/status)",
-    usage: "status [--config FILE] [--admin URL] [--json]",
-    valued: ["config", "admin"],
+    usage: "status [--admin URL] [--config FILE] [--token-file FILE] [--json]",
+    valued: ADMIN_FLAGS,
     booleans: ["json"],
     async run(args, io) {
       const { fetchAdmin } = await import("./admin-client.ts");
@@ -93,7 +75,8 @@ export const COMMANDS: Record<string, Command> = {
       if (args.flags.get("json")) printJson(io, status);
       else {
         const { formatStatus } = await import("./format.ts");
-        io.out(formatStatus(status as Status));
+        const { createStyle } = await import("./table.ts");
+        io.out(formatStatus(status as Status, createStyle(wantsColor(io, args))));
       }
       return 0;
     },
@@ -101,8 +84,8 @@ export const COMMANDS: Record<string, Command> = {
 
   reload: {
     summary: "render and apply now, reloading HAProxy (POST /v1/reload; systemd's ExecReload)",
-    usage: "reload [--config FILE] [--admin URL] [--json]",
-    valued: ["config", "admin"],
+    usage: "reload [--admin URL] [--config FILE] [--token-file FILE] [--json]",
+    valued: ADMIN_FLAGS,
     booleans: ["json"],
     async run(args, io) {
       const { reloadDaemon } = await import("./reload.ts");
@@ -111,6 +94,41 @@ export const COMMANDS: Record<string, Command> = {
       else if (report.ok) io.out(`${report.message}\n`);
       else io.err(`${report.message}\n`);
       return report.ok ? 0 : 1;
+    },
+  },
+
+  ...ADMIN_COMMANDS,
+
+  render: {
+    summary: "offline: render the template to stdout from the state_dir's (or FILE's) snapshot",
+    usage: "render [--snapshot FILE] [--config FILE] [--json]",
+    valued: ["snapshot", "config"],
+    booleans: ["json"],
+    async run(args, io) {
+      const { renderOffline } = await import("./render.ts");
+      const snapshot = args.flags.get("snapshot");
+      const result = renderOffline(
+        configPath(args),
+        typeof snapshot === "string" ? snapshot : undefined,
+      );
+      if (args.flags.get("json")) printJson(io, result);
+      else io.out(result.config);
+      return 0;
+    },
+  },
+
+  completion: {
+    summary: "print the bash completion script (the RPM installs it)",
+    usage: "completion bash",
+    valued: [],
+    booleans: [],
+    async run(args, io) {
+      if (args.positionals.length !== 1 || args.positionals[0] !== "bash") {
+        throw new UsageError("only bash is supported: lbctl completion bash");
+      }
+      const { bashCompletion } = await import("./completion.ts");
+      io.out(bashCompletion("lbctl", COMMANDS));
+      return 0;
     },
   },
 
@@ -147,7 +165,7 @@ export const COMMANDS: Record<string, Command> = {
 /** The usage text listing every command. */
 export function usage(program: string): string {
   const lines = Object.values(COMMANDS).map(
-    (command) => `  ${command.usage.padEnd(44)} ${command.summary}`,
+    (command) => `  ${command.usage}\n      ${command.summary}`,
   );
   return `usage: ${program} <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
 }

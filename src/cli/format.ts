@@ -1,35 +1,69 @@
-// Human-readable rendering of status for lbctl.
+// Human-readable rendering of status for lbctl: one line per part, problems in capitals (and in
+// red on a terminal).
 
 import type { Status } from "../status.ts";
+import { PLAIN, printable, type Style } from "./table.ts";
 
-function formatEtcd(etcd: Status["etcd"]): string {
-  const state = etcd.connected ? "connected" : "DISCONNECTED";
+function formatEtcd(etcd: Status["etcd"], style: Style): string {
+  const state = etcd.connected ? style.green("connected") : style.red("DISCONNECTED");
   const where = etcd.endpoint ? `${etcd.connected ? " to" : " from"} ${etcd.endpoint}` : "";
-  const stale = etcd.stale ? ", STALE" : "";
-  const error = etcd.last_error && !etcd.connected ? ` (${etcd.last_error})` : "";
+  const stale = etcd.stale ? `, ${style.yellow("STALE")}` : "";
+  const error = etcd.last_error && !etcd.connected ? ` (${printable(etcd.last_error)})` : "";
   return `${state}${where}, revision ${etcd.revision}${stale}, relists ${etcd.relists}, reconnects ${etcd.reconnects}${error}`;
 }
 
-function formatHealth(health: Status["health"]): string {
+function formatHaproxy(haproxy: Status["haproxy"], style: Style): string {
+  const state = haproxy.running ? style.green("running") : style.red("NOT RUNNING");
+  const details = `${haproxy.mode}, pid ${haproxy.pid ?? "-"}, workers ${haproxy.workers.length}, reloads ${haproxy.reloads}, restarts ${haproxy.restarts}`;
+  const problem =
+    haproxy.running && !haproxy.responsive
+      ? `, ${style.red("NOT RESPONDING")}: ${printable(haproxy.problem ?? "no answer on the stats socket")}`
+      : "";
+  return `${state} (${details})${problem}`;
+}
+
+function formatApply(apply: Status["apply"], style: Style): string {
+  if (apply.last_error) {
+    const retry = apply.next_retry_at ? ` (retry at ${apply.next_retry_at})` : "";
+    return `${style.red("FAILED")}: ${printable(apply.last_error)}${retry}`;
+  }
+  const pending = apply.pending ? ", pending" : "";
+  return `ok at ${apply.last_ok_at ?? "-"}, revision ${apply.revision}${pending}`;
+}
+
+function formatHealth(health: Status["health"], style: Style): string {
   if (!health.enabled) return "checks off";
-  const counts = `${health.up} up, ${health.down} down, ${health.maint} maint, ${health.unchecked} unchecked`;
-  const stale = health.stale ? ", STALE" : "";
-  const panic = health.panic ? ", PANIC: removals frozen" : "";
+  const down = health.down > 0 ? style.red(`${health.down} down`) : "0 down";
+  const counts = `${health.up} up, ${down}, ${health.maint} maint, ${health.unchecked} unchecked`;
+  const stale = health.stale ? `, ${style.yellow("STALE")}` : "";
+  const panic = health.panic ? `, ${style.red("PANIC")}: removals frozen` : "";
   const us = health.is_leader ? " (this instance)" : "";
   const leader = health.leader ? `, leader ${health.leader}${us}` : "";
   return `${counts}${stale}${panic}${leader}, removals ${health.removals}`;
 }
 
 /** The status document as the lines `lbctl status` prints. */
-export function formatStatus(status: Status): string {
+export function formatStatus(status: Status, style: Style = PLAIN): string {
   const lines = [
     `sluice ${status.version}`,
-    `etcd:     ${formatEtcd(status.etcd)}`,
-    `haproxy:  ${status.haproxy.running ? "running" : "NOT RUNNING"} (${status.haproxy.mode}, pid ${status.haproxy.pid ?? "-"}, workers ${status.haproxy.workers.length}, reloads ${status.haproxy.reloads}, restarts ${status.haproxy.restarts})`,
-    `apply:    ${status.apply.last_error ? `FAILED: ${status.apply.last_error}` : `ok at ${status.apply.last_ok_at ?? "-"}`}`,
+    `etcd:     ${formatEtcd(status.etcd, style)}`,
+    `haproxy:  ${formatHaproxy(status.haproxy, style)}`,
+    `apply:    ${formatApply(status.apply, style)}`,
     `services: ${status.services}, backends: ${status.backends}, rejected: ${status.rejected_total}`,
-    `health:   ${formatHealth(status.health)}`,
+    `default:  ${status.default_service ?? "-"}`,
+    `health:   ${formatHealth(status.health, style)}`,
   ];
+  for (const hold of status.held ?? []) {
+    lines.push(
+      `  held ${hold.service}: ${hold.held} of ${hold.of} removals (${printable(hold.reason)})`,
+    );
+  }
+  // A daemon older than operator actions has no `overrides`.
+  for (const override of status.overrides ?? []) {
+    lines.push(
+      `  override ${override.service}/${override.backend}: ${override.action} since ${override.since}`,
+    );
+  }
   // Keys and reasons come from etcd: escape them so they cannot fake lines or move the cursor.
   for (const rejected of status.rejected) {
     lines.push(`  rejected ${JSON.stringify(rejected.key)}: ${JSON.stringify(rejected.reason)}`);

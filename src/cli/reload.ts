@@ -1,7 +1,7 @@
 // `lbctl reload`: asks the daemon to render and apply now (POST /v1/reload) and says how it went.
 // It is systemd's ExecReload, so every answer says what happened and what to do next.
 
-import { type AdminLookup, callAdmin, findAdmin } from "./admin-client.ts";
+import { type AdminLookup, callAdmin, findAdmin, tokenMessage } from "./admin-client.ts";
 
 /** What `lbctl reload` reports: `body` is the API's JSON answer (for --json). */
 export type ReloadReport = { ok: boolean; body: unknown; message: string };
@@ -19,21 +19,16 @@ const OUTCOMES: Record<string, string> = {
 
 /** POSTs /v1/reload to the daemon `lookup` finds; throws only when it cannot be reached. */
 export async function reloadDaemon(lookup: AdminLookup): Promise<ReloadReport> {
-  const answer = await callAdmin(findAdmin(lookup, true), "/v1/reload", "POST");
+  const target = findAdmin(lookup, true);
+  const answer = await callAdmin(target, "/v1/reload", "POST");
   const body = (answer.body ?? {}) as ReloadBody;
   if (answer.status === 200 && body.ok) {
     const outcome = body.outcome ?? "done";
     return { ok: true, body, message: `reload done: ${OUTCOMES[outcome] ?? outcome}` };
   }
   const error = body.error ?? `HTTP ${answer.status}`;
-  if (answer.status === 401) {
-    return {
-      ok: false,
-      body,
-      message:
-        `the daemon refused the reload: ${error}; lbctl sends the token from [admin] token_file ` +
-        `of ${lookup.configFile} (pass --config FILE if the daemon uses another)`,
-    };
+  if (answer.status === 401 || answer.status === 403) {
+    return { ok: false, body, message: tokenMessage(target, answer.status, error) };
   }
   return {
     ok: false,

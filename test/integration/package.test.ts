@@ -33,6 +33,7 @@ const EXPECTED_FILES = [
   "-rw-r--r-- root root /usr/lib/systemd/system/sluice-register@.service",
   "-rw-r--r-- root root /usr/lib/systemd/system/sluice.service",
   "-rw-r--r-- root root /usr/lib/sysusers.d/sluice.conf",
+  "-rw-r--r-- root root /usr/share/bash-completion/completions/lbctl",
   "-rw-r--r-- root root /usr/share/doc/sluice/CHANGELOG.md",
   "-rw-r--r-- root root /usr/share/doc/sluice/README.md",
   "-rw-r--r-- root root /usr/share/licenses/sluice/LICENSE",

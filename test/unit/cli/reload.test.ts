@@ -119,13 +119,34 @@ describe("lbctl reload", () => {
     expect(result.err).toContain("token_file");
   });
 
-  test("a token file it cannot read exits 1 before calling, naming the file", async () => {
+  test("over TCP, a token file it cannot read exits 1 before calling, naming the file", async () => {
     const daemon = fakeDaemon();
     const file = daemon.config(`[admin]\nsocket = "${daemon.socket}"\ntoken_file = "missing"\n`);
-    const result = await run(["reload", "--config", file]);
+    const result = await run(["reload", "--config", file, "--admin", daemon.url]);
     expect(result.code).toBe(1);
     expect(result.err).toContain(`admin.token_file: cannot read ${join(daemon.dir, "missing")}`);
+    expect(result.err).toContain("root or group sluice");
     expect(daemon.seen).toHaveLength(0);
+  });
+
+  test("on the unix socket (its file mode guards it), an unreadable token file is not needed", async () => {
+    const daemon = fakeDaemon();
+    const file = daemon.config(`[admin]\nsocket = "${daemon.socket}"\ntoken_file = "missing"\n`);
+    expect((await run(["reload", "--config", file])).code).toBe(0);
+    expect(daemon.seen).toEqual([{ method: "POST", path: "/v1/reload", authorization: null }]);
+  });
+
+  test("--token-file names the token, and one it cannot read stops before calling", async () => {
+    const daemon = fakeDaemon();
+    writeFileSync(join(daemon.dir, "other"), "0ther\n");
+    const file = daemon.config(`[admin]\nsocket = "${daemon.socket}"\ntoken_file = "missing"\n`);
+    const other = join(daemon.dir, "other");
+    expect((await run(["reload", "--config", file, "--token-file", other])).code).toBe(0);
+    expect(daemon.seen[0]?.authorization).toBe("Bearer 0ther");
+    const missing = await run(["reload", "--config", file, "--token-file", `${other}.no`]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(`--token-file: cannot read ${other}.no: ENOENT`);
+    expect(daemon.seen).toHaveLength(1);
   });
 
   test("no daemon: exit 1, asking whether sluice runs and how to start it", async () => {
@@ -135,14 +156,17 @@ describe("lbctl reload", () => {
     writeFileSync(file, `[admin]\nsocket = "${join(dir, "admin.sock")}"\n`);
     const result = await run(["reload", "--config", file]);
     expect(result.code).toBe(1);
-    expect(result.err).toContain(`cannot reach the sluice daemon at ${join(dir, "admin.sock")}`);
-    expect(result.err).toContain("is sluice running? start it with systemctl start sluice");
+    expect(result.err).toContain(
+      `sluice is not running (no socket at ${join(dir, "admin.sock")}): start it with \`sudo systemctl start sluice\``,
+    );
   });
 
   test("a usage error exits 2", async () => {
     const result = await run(["reload", "--frob"]);
     expect(result.code).toBe(2);
-    expect(result.err).toContain("usage: lbctl reload [--config FILE] [--admin URL] [--json]");
+    expect(result.err).toContain(
+      "usage: lbctl reload [--admin URL] [--config FILE] [--token-file FILE] [--json]",
+    );
   });
 });
 
