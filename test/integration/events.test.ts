@@ -43,13 +43,13 @@ const is =
 
 describe("GET /v1/plan?diff=1", () => {
   test("served and next are the same once applied: an empty diff; without diff=1 no field", async () => {
-    const withDiff = (await (await fetch(`${sluice.adminUrl}/v1/plan?diff=1`)).json()) as {
+    const withDiff = (await (await sluice.adminFetch(`/v1/plan?diff=1`)).json()) as {
       plan: { kind: string };
       diff: string;
     };
     expect(withDiff.plan.kind).toBe("none");
     expect(withDiff.diff).toBe("");
-    const plain = (await (await fetch(`${sluice.adminUrl}/v1/plan`)).json()) as object;
+    const plain = (await (await sluice.adminFetch(`/v1/plan`)).json()) as object;
     expect("diff" in plain).toBe(false);
   });
 });
@@ -66,7 +66,7 @@ describe("GET /v1/events", () => {
     expect(apply.data.duration_ms).toBeGreaterThanOrEqual(0);
     if (apply.data.kind === "runtime") expect(apply.data.commands).toBeGreaterThan(0);
 
-    const reload = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+    const reload = await sluice.adminFetch(`/v1/reload`, { method: "POST" });
     expect(reload.status).toBe(200);
     const reloaded = await client.waitFor(is("reload", { ok: true }));
     expect(reloaded.data.error).toBeNull();
@@ -101,7 +101,7 @@ describe("GET /v1/events", () => {
   }, 30_000);
 
   test("format=json lists the recent events with ids, types, times and data", async () => {
-    const response = await fetch(`${sluice.adminUrl}/v1/events?format=json&limit=3`);
+    const response = await sluice.adminFetch(`/v1/events?format=json&limit=3`);
     const body = (await response.json()) as { events: { id: number; type: string; at: string }[] };
     expect(body.events).toHaveLength(3);
     expect(Date.parse(body.events[0]!.at)).toBeGreaterThan(0);
@@ -112,7 +112,7 @@ describe("GET /v1/events", () => {
 /** The recent events once the `apply` of `revision` is among them, from the JSON list. */
 async function fetchJson(revision: number) {
   for (let i = 0; i < 50; i++) {
-    const response = await fetch(`${sluice.adminUrl}/v1/events?format=json&limit=1000`);
+    const response = await sluice.adminFetch(`/v1/events?format=json&limit=1000`);
     const { events } = (await response.json()) as {
       events: { id: number; type: string; data: Record<string, unknown> }[];
     };
@@ -126,7 +126,7 @@ async function fetchJson(revision: number) {
 
 async function waitHealthy(name: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const response = await fetch(`${sluice.adminUrl}/v1/services/web`);
+    const response = await sluice.adminFetch(`/v1/services/web`);
     const body = (await response.json()) as {
       servers: { name: string; health: { state: string } }[];
     };

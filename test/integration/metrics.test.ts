@@ -26,7 +26,7 @@ function parseScrape(text: string): Map<string, number> {
 }
 
 async function scrape(): Promise<{ text: string; samples: Map<string, number> }> {
-  const response = await fetch(`${sluice.adminUrl}/metrics`);
+  const response = await sluice.adminFetch(`/metrics`);
   expect(response.status).toBe(200);
   const text = await response.text();
   return { text, samples: parseScrape(text) };
@@ -74,7 +74,7 @@ describe("/metrics after churn", () => {
     for (const name of ["c", "d", "e"]) await put(name);
     for (const name of ["c", "d", "e"]) await remove(name);
     for (let i = 0; i < FORCED_RELOADS; i++) {
-      const response = await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" });
+      const response = await sluice.adminFetch(`/v1/reload`, { method: "POST" });
       expect(response.status).toBe(200);
     }
     const after = (await scrape()).samples;
@@ -137,15 +137,15 @@ describe("logs", () => {
   });
 
   test("PUT /v1/log-level changes the level at runtime; GET reads it", async () => {
-    const url = `${sluice.adminUrl}/v1/log-level`;
+    const url = "/v1/log-level";
     const change = (level: string) =>
-      fetch(url, {
+      sluice.adminFetch(url, {
         method: "PUT",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ level }),
       });
     expect((await change("info")).status).toBe(200);
-    expect(await (await fetch(url)).json()).toEqual({ level: "info" });
+    expect(await (await sluice.adminFetch(url)).json()).toEqual({ level: "info" });
     const logged = sluice.log().length;
     await put("f");
     const since = sluice.log().slice(logged);

@@ -21,7 +21,7 @@ async function register(name: string, value: Record<string, unknown>): Promise<v
 }
 
 function act(backend: string, action: string): Promise<Response> {
-  return fetch(`${sluice.adminUrl}/v1/services/web/backends/${backend}/${action}`, {
+  return sluice.adminFetch(`/v1/services/web/backends/${backend}/${action}`, {
     method: "POST",
   });
 }
@@ -92,7 +92,7 @@ describe("operator actions", () => {
     expect(status.overrides).toMatchObject([
       { service: "web", backend: "b", key: "/apps/web/b", action: "drain" },
     ]);
-    const services = (await (await fetch(`${sluice.adminUrl}/v1/services/web`)).json()) as {
+    const services = (await (await sluice.adminFetch(`/v1/services/web`)).json()) as {
       servers: { name: string; override: string | null }[];
     };
     expect(services.servers.map((server) => [server.name, server.override])).toEqual([
@@ -100,7 +100,7 @@ describe("operator actions", () => {
       ["b", "drain"],
     ]);
 
-    expect((await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" })).status).toBe(200);
+    expect((await sluice.adminFetch(`/v1/reload`, { method: "POST" })).status).toBe(200);
     expect(await reloads()).toBe(before + 1);
     expect(await served()).toEqual(new Set(["a"]));
     expect((await haproxyState("b")).admin).toBe(8);
@@ -131,7 +131,7 @@ describe("operator actions", () => {
     expect(await served()).toEqual(new Set(["a"]));
     expect(await reloads()).toBe(before);
 
-    expect((await fetch(`${sluice.adminUrl}/v1/reload`, { method: "POST" })).status).toBe(200);
+    expect((await sluice.adminFetch(`/v1/reload`, { method: "POST" })).status).toBe(200);
     expect((await haproxyState("b2")).admin).toBe(1);
     expect(await served()).toEqual(new Set(["a"]));
 
@@ -142,7 +142,7 @@ describe("operator actions", () => {
     expect(await served()).toEqual(new Set(["a", "b2"]));
     expect(await reloads()).toBe(before + 1);
     const { events } = (await (
-      await fetch(`${sluice.adminUrl}/v1/events?format=json&limit=1000`)
+      await sluice.adminFetch(`/v1/events?format=json&limit=1000`)
     ).json()) as { events: { type: string; data: Record<string, unknown> }[] };
     const overrides = events.filter((event) => event.type === "override").map((e) => e.data.action);
     expect(overrides).toEqual(["drain", "ready", "maint", "ready"]);
@@ -173,7 +173,7 @@ describe("operator actions", () => {
     const response = await act("nope", "drain");
     expect(response.status).toBe(404);
     expect(((await response.json()) as { error: string }).error).toContain('"nope"');
-    const service = await fetch(`${sluice.adminUrl}/v1/services/nothing/backends/a/drain`, {
+    const service = await sluice.adminFetch(`/v1/services/nothing/backends/a/drain`, {
       method: "POST",
     });
     expect(service.status).toBe(404);
