@@ -69,7 +69,10 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   );
   const health = createHealthMonitorFor(config, paths, { reconciler, discovery, supervisor, log });
   events.watchHealth(health);
-  const removal = createRemovalFor(config, { health, discovery, supervisor, log });
+  const removal = createRemovalFor(config, {
+    ...{ health, discovery, supervisor, log },
+    publish: events.publish,
+  });
   const desired = createDesiredStore();
   const record = createApplyRecord(undefined, {
     applied: (outcome, latencyMs) => observations.applied(APPLIED_VIA[outcome], latencyMs),

@@ -21,6 +21,7 @@ import { observeReconciler, observeSupervisor } from "./observe.ts";
 
 export type DaemonEvents = {
   bus: EventBus;
+  publish(type: string, data: Record<string, unknown>): void;
   operator: OperatorActions;
   /** The reconciler, publishing applies and keeping overrides in force. */
   reconciler(reconciler: Reconciler): Reconciler;
@@ -76,6 +77,7 @@ export function createDaemonEvents(options: DaemonEventsOptions): DaemonEvents {
   let connected: boolean | undefined;
   return {
     bus,
+    publish,
     operator,
     reconciler: (reconciler) => observeReconciler(reconciler, publish, operator),
     supervisor: (supervisor) => observeSupervisor(supervisor, publish),

@@ -12,7 +12,7 @@ import type { ElectionStore, RemovalStore } from "./election-store.ts";
 import { createEtcdRemovalStore } from "./etcd-removal.ts";
 import { createLeadership } from "./leader.ts";
 import type { Leadership } from "./leadership.ts";
-import { createRemover, type HealthSource, type Remover } from "./remover.ts";
+import { createRemover, type HealthSource, type Remover, type RemoverOptions } from "./remover.ts";
 import { pollInterval } from "./wiring.ts";
 
 /** Shortest time one etcd call of the election may take before it counts as failed. */
@@ -29,6 +29,8 @@ export type RemovalWiring = {
   /** etcd for the election and the removals. Default: `[etcd]` through etcd3. */
   store?: ElectionStore & RemovalStore;
   clock?: Clock;
+  /** The event bus's publish, for removal and removal_held events. */
+  publish?: RemoverOptions["publish"];
 };
 
 export type Removal = { remover: Remover; part: Part };
@@ -88,6 +90,7 @@ export function createRemovalFor(config: SluiceConfig, wiring: RemovalWiring): R
     pollMs: pollInterval(config),
     clock,
     log,
+    publish: wiring.publish,
   });
   const part: Part = {
     name: "removal of dead backends",

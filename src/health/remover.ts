@@ -46,6 +46,8 @@ export type RemoverOptions = {
   pollMs: number;
   clock: Clock;
   log: Logger;
+  /** Hears each removal and each new reason removals are held (the event bus). */
+  publish?: (type: "removal" | "removal_held", data: Record<string, unknown>) => void;
 };
 
 /** What status and metrics show of removals. */
@@ -83,7 +85,11 @@ export function createRemover(options: RemoverOptions): Remover {
     const current = ledger.refresh(backends, now);
     forgetRestarts(restarts, backends);
     panic = notePanic(panic, readPanic(current, config.panicThreshold), config, log);
+    const before = held;
     held = await removalHolds({ ...options, panic });
+    for (const reason of held) {
+      if (!before.includes(reason)) options.publish?.("removal_held", { reason });
+    }
     if (held.length > 0) return;
     for (const due of dueBackends(current, now, config.removeAfterMs, restarts)) {
       const fence = leadership.fence();
@@ -192,6 +198,11 @@ function createRemoveOne(
         ...fields,
         down_for: downFor,
         last_error: due.lastError ?? undefined,
+      });
+      options.publish?.("removal", {
+        ...fields,
+        down_for_ms: clock.now() - due.sinceMs,
+        error: due.lastError ?? null,
       });
     } else if (outcome === "changed") {
       log.warn(
