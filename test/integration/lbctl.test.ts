@@ -33,8 +33,9 @@ beforeAll(async () => {
   writeFileSync(tokenFile, "lbctl-test-token\n");
   sluice = await startSluice({
     etcdEndpoint: etcd.endpoint,
-    // Lines after the helper's [admin] section belong to it until the next table.
-    extraToml: `token_file = "${tokenFile}"\n\n[[service]]\nname = "web"\nhostnames = ["web.example"]\n`,
+    // The same token as tokenFile, which the lbctl commands are given with --token-file.
+    adminToken: "lbctl-test-token",
+    extraToml: `[[service]]\nname = "web"\nhostnames = ["web.example"]\n`,
   });
   const a = pool.start("web-a");
   const b = pool.start("web-b");
