@@ -65,7 +65,8 @@ export function parseCheckDetails(text: string): CheckDetail[] {
     details.push({
       backend: fields[0] ?? "",
       name: fields[1] ?? "",
-      status: fields[status] ?? "",
+      // "* L4CON": HAProxy marks a check that is running again; the status is the last result.
+      status: (fields[status] ?? "").replace(/^\* /, ""),
       code: fields[code] ?? "",
       info: fields[info] ?? "",
       description: fields[description] ?? "",

@@ -29,6 +29,8 @@ export function dueBackends(
   now: number,
   removeAfterMs: number,
   restarts: ReadonlyMap<string, Restart>,
+  /** No backend's clock runs from before this (the end of the last panic), ms. */
+  notBeforeMs = 0,
 ): DueBackend[] {
   const due: DueBackend[] = [];
   for (const backend of backends) {
@@ -37,7 +39,10 @@ export function dueBackends(
     if (downSinceMs === undefined || downSinceRevision === undefined) continue;
     const restart = restarts.get(backend.key);
     const restarted = restart !== undefined && restart.revision > downSinceRevision;
-    const sinceMs = restarted ? Math.max(downSinceMs, restart.atMs) : downSinceMs;
+    const sinceMs = Math.max(
+      restarted ? Math.max(downSinceMs, restart.atMs) : downSinceMs,
+      notBeforeMs,
+    );
     const revision = restarted ? restart.revision : downSinceRevision;
     if (now - sinceMs >= removeAfterMs) due.push({ ...backend, sinceMs, revision });
   }

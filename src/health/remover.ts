@@ -72,6 +72,7 @@ export function createRemover(options: RemoverOptions): Remover {
     if (warnings.admit(message).admitted) log.warn(message, { error: describeError(error) });
   });
   let panic: PanicReading = { panic: false, down: 0, checked: 0 };
+  let panicEndedAtMs = 0;
   // Until the first poll has looked, nothing is known to allow removals.
   let held: string[] = ["not polled yet"];
   let removals = 0;
@@ -84,14 +85,17 @@ export function createRemover(options: RemoverOptions): Remover {
     const backends = health.snapshot();
     const current = ledger.refresh(backends, now);
     forgetRestarts(restarts, backends);
-    panic = notePanic(panic, readPanic(current, config.panicThreshold), config, log);
+    const reading = readPanic(current, config.panicThreshold);
+    // Time down during a panic says nothing about one backend: the clocks start again after it.
+    if (panic.panic && !reading.panic) panicEndedAtMs = now;
+    panic = notePanic(panic, reading, config, log);
     const before = held;
     held = await removalHolds({ ...options, panic });
     for (const reason of held) {
       if (!before.includes(reason)) options.publish?.("removal_held", { reason });
     }
     if (held.length > 0) return;
-    for (const due of dueBackends(current, now, config.removeAfterMs, restarts)) {
+    for (const due of dueBackends(current, now, config.removeAfterMs, restarts, panicEndedAtMs)) {
       const fence = leadership.fence();
       if (stopped || fence === undefined || health.stale()) break;
       if (ledger.remaining(due.service) === 0) continue;

@@ -125,8 +125,8 @@ describe("removal of dead backends", () => {
     const etcd = await etcdForTest();
     const sluice = await sluiceFor(etcd);
     await registerLive(etcd, "web", "w", 4);
-    await registerLive(etcd, "api", "a", 4);
-    await sluice.waitApplied(await etcd.revision());
+    // The last registration's revision: etcd's own moves on with the election's keys.
+    await sluice.waitApplied(await registerLive(etcd, "api", "a", 4));
     // Watched from their registration on: they go down at once and are removed 2 s later.
     const deadRevision = await register(etcd, "web", "dead", deadAddress());
     const deadDown = waitDown(sluice, "web", "dead");
@@ -174,8 +174,8 @@ describe("removal of dead backends", () => {
     const second = await sluiceFor(etcd);
     const both = [first, second];
     await registerLive(etcd, "pair", "p", 4);
-    await register(etcd, "pair", "gone-1", deadAddress());
-    await Promise.all(both.map(async (sluice) => sluice.waitApplied(await etcd.revision())));
+    const registered = await register(etcd, "pair", "gone-1", deadAddress());
+    await Promise.all(both.map((sluice) => sluice.waitApplied(registered)));
 
     const leaders = await waitFor(
       "both to name one leader",
@@ -250,8 +250,11 @@ describe("safety of removals", () => {
     const etcd = await etcdForTest();
     const sluice = await sluiceFor(etcd);
     const backends = ["a", "b", "c", "d"].map((name) => switchableBackend(name));
-    for (const backend of backends) await register(etcd, "web", backend.name, backend.address);
-    await sluice.waitApplied(await etcd.revision());
+    let registered = 0;
+    for (const backend of backends) {
+      registered = await register(etcd, "web", backend.name, backend.address);
+    }
+    await sluice.waitApplied(registered);
     await waitFor("every backend up", async () => (await sluice.status()).health.up === 4, 5000);
     const before = await sluice.status();
     const config = readFileSync(sluice.renderedFile, "utf8");
@@ -288,8 +291,7 @@ describe("safety of removals", () => {
   test("10 dead of 20 at max_ejection_percent = 20: at most 4 per period, all 10 gone after three", async () => {
     const etcd = await etcdForTest();
     const sluice = await sluiceFor(etcd, "max_ejection_percent = 20");
-    await registerLive(etcd, "web", "live-", 10);
-    await sluice.waitApplied(await etcd.revision());
+    await sluice.waitApplied(await registerLive(etcd, "web", "live-", 10));
     const dead = Array.from({ length: 10 }, (_, index) => `/apps/web/dead-${index + 1}`);
     // Watched from their registration on: the first go 2 s after they are down.
     const watching = dead.map(async (_, index) => {

@@ -154,7 +154,13 @@ describe("remover", () => {
     await world.pollAfter(500);
     expect(world.remover.status().panic).toBe(false);
     expect(world.lines.filter((line) => line.includes("health panic over")).length).toBe(1);
-    // 5 of 10 is no panic: removals go ahead, one per service per period at 10 %.
+    // 5 of 10 is no panic, but time down during the panic does not count: no removal until the
+    // backends still down have been down a whole remove_after since it ended.
+    expect(world.etcd.deletes).toEqual([]);
+    await world.pollAfter(REMOVE_AFTER_MS - 100);
+    expect(world.etcd.deletes).toEqual([]);
+    await world.pollAfter(100);
+    // Then one per service per period at 10 %.
     expect(world.etcd.deletes.length).toBe(1);
   });
 

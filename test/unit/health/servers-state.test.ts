@@ -128,6 +128,13 @@ describe("check statuses", () => {
     expect(checkDetailText({ ...refused, info: "" })).toBe("L4CON Layer7 wrong status");
   });
 
+  test("a check that is running again (`* L4CON`) reports its last result without the mark", () => {
+    const header = "# pxname,svname,qcur,status,check_status,check_code,last_chk,check_desc,addr";
+    const text = `${header}\nweb,a,0,DOWN,* L4CON,,Connection refused,Layer4 connection problem,x\n`;
+    const [detail] = parseCheckDetails(text);
+    expect(checkDetailText(detail!)).toBe("L4CON Connection refused");
+  });
+
   test("a quoted CSV field may hold commas and doubled quotes", () => {
     expect(splitCsvLine('a,"b, ""c""",d')).toEqual(["a", 'b, "c"', "d"]);
     expect(splitCsvLine("a,,b")).toEqual(["a", "", "b"]);
