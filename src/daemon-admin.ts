@@ -56,13 +56,16 @@ export function daemonAdmin(pieces: {
     // A forced reload is one reload window for systemd, from the render to HAProxy's reload.
     reload: () => readiness.reloading(async () => (await cycle.queue.request("reload")).outcome),
     token: () => token,
-    logLevel: logLevelControl(pieces.log),
+    logLevel: logLevelControl(pieces.log, (level) => events.bus.publish("log_level", { level })),
     observed: pieces.observed,
   });
 }
 
 /** The logger's level control, logging each change; undefined for a logger without one. */
-function logLevelControl(log: Parameters<typeof daemonAdmin>[0]["log"]) {
+function logLevelControl(
+  log: Parameters<typeof daemonAdmin>[0]["log"],
+  changed: (level: LogLevel) => void,
+) {
   if (!log?.level || !log.setLevel) return undefined;
   const { level, setLevel } = log;
   return {
@@ -72,6 +75,7 @@ function logLevelControl(log: Parameters<typeof daemonAdmin>[0]["log"]) {
       // At warn, so the line shows at every level but error.
       setLevel(next);
       log.warn("log level changed", { level: next, previous });
+      changed(next);
     },
   };
 }

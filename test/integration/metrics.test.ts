@@ -156,5 +156,11 @@ describe("logs", () => {
     const again = sluice.log().length;
     await remove("f");
     expect(sluice.log().slice(again)).toContain('"msg":"runtime command"');
+    // Each change is an event too.
+    const { events } = (await (await sluice.adminFetch("/v1/events?format=json")).json()) as {
+      events: { type: string; data: { level?: string } }[];
+    };
+    const levels = events.filter((event) => event.type === "log_level");
+    expect(levels.map((event) => event.data.level)).toEqual(["info", "debug"]);
   });
 });

@@ -25,6 +25,7 @@ export async function createWorld(options: WorldOptions) {
   const clock = createManualClock();
   const etcd = createFakeRemovalEtcd(clock);
   const lines: string[] = [];
+  const events: { type: string; data: Record<string, unknown> }[] = [];
   const log = createLogger((line) => lines.push(line), { format: "logfmt" });
   const backends: CheckedBackend[] = [];
   for (const [service, count] of Object.entries(options.services)) {
@@ -85,12 +86,15 @@ export async function createWorld(options: WorldOptions) {
     pollMs: 500,
     clock,
     log,
+    publish: (type, data) => events.push({ type, data }),
   });
 
   return {
     clock,
     etcd,
     lines,
+    /** What the remover published (removal, removal_held). */
+    events,
     backends,
     conditions,
     leadership,

@@ -26,6 +26,18 @@ describe("remover", () => {
     expect(line).toContain("revision=");
     expect(line).toContain("down_for=2.0s");
     expect(line).toContain('last_error="L4CON Connection refused"');
+    expect(world.events.filter((event) => event.type === "removal")).toEqual([
+      {
+        type: "removal",
+        data: {
+          key: dead,
+          service: "web",
+          revision: expect.any(Number),
+          down_for_ms: REMOVE_AFTER_MS,
+          error: "L4CON Connection refused",
+        },
+      },
+    ]);
   });
 
   for (const lag of [false, true]) {
@@ -150,6 +162,11 @@ describe("remover", () => {
     ]);
     const panics = world.lines.filter((line) => line.includes("health panic:"));
     expect(panics.length).toBe(1);
+    // A hold is published when it begins, not at every poll it lasts.
+    const holds = world.events.filter((event) => event.type === "removal_held");
+    expect(holds.map((event) => event.data.reason)).toEqual([
+      "panic: 6 of 10 checked servers are down (more than 50%)",
+    ]);
     world.revive(dead.slice(0, 1));
     await world.pollAfter(500);
     expect(world.remover.status().panic).toBe(false);
