@@ -3,68 +3,15 @@
 import { describe, expect, test } from "bun:test";
 import { formatStatus } from "../../../src/cli/format.ts";
 import type { Status } from "../../../src/status.ts";
+import { STATUS } from "./fixtures.ts";
 
+/** The canned status, with etcd's fields changed and a rejected key whose name needs escaping. */
 function status(etcd: Partial<Status["etcd"]>): Status {
   return {
-    version: "1.2.3",
-    etcd: {
-      state: "watching",
-      connected: true,
-      revision: 42,
-      endpoint: "https://10.0.0.1:2379",
-      synced: true,
-      stale: false,
-      source: "etcd",
-      relists: 3,
-      reconnects: 1,
-      last_error: null,
-      ...etcd,
-    },
-    haproxy: {
-      state: "running",
-      running: true,
-      mode: "master-worker",
-      pid: 10,
-      workers: [11],
-      reloads: 2,
-      restarts: 0,
-      runtime_updates: 5,
-      last_reload_at: null,
-      responsive: true,
-      problem: null,
-    },
-    apply: {
-      state: "idle",
-      fast_path: "ready",
-      applies: 4,
-      last_ok_at: "2026-01-01T00:00:00.000Z",
-      last_error: null,
-      pending: false,
-      next_retry_at: null,
-      revision: 42,
-      last_latency_ms: 1,
-      config_synced: true,
-    },
-    services: 1,
-    backends: 2,
-    default_service: "web",
+    ...STATUS,
+    etcd: { ...STATUS.etcd, endpoint: "https://10.0.0.1:2379", ...etcd },
     rejected: [{ key: "/apps/web/x\n", value: "", reason: "bad" }],
     rejected_total: 1,
-    held: [],
-    health: {
-      enabled: true,
-      up: 1,
-      down: 0,
-      maint: 0,
-      unchecked: 0,
-      stale: false,
-      panic: false,
-      leader: null,
-      is_leader: false,
-      removals: 0,
-      removal_held: [],
-    },
-    overrides: [],
   };
 }
 
