@@ -43,6 +43,11 @@ test("HAProxy dies with a sluice killed by SIGKILL", async () => {
 test("a second sluice on the same directories refuses to start, naming the first", async () => {
   const sluice = await startSluice({ etcdEndpoint: etcd.endpoint });
   try {
+    // The first one serves before the second tries, so the check below is about the second.
+    const before = await waitFor("the first sluice's haproxy", async () => {
+      const status = await sluice.status();
+      return status.haproxy.running ? status.haproxy.pid : undefined;
+    });
     const toml = readFileSync(sluice.configFile, "utf8").replace(
       /listen = "127\.0\.0\.1:\d+"/,
       `listen = "127.0.0.1:${freePort()}"`,
@@ -60,7 +65,9 @@ test("a second sluice on the same directories refuses to start, naming the first
     const output = await new Response(child.stderr).text();
     expect(code).not.toBe(0);
     expect(output).toContain(`another sluice (pid ${sluice.pid}) is using`);
-    expect((await sluice.status()).haproxy.running).toBe(true);
+    const after = (await sluice.status()).haproxy;
+    expect(after.running).toBe(true);
+    expect(after.pid).toBe(before);
   } finally {
     expect(await sluice.stop()).toBe(0);
   }
