@@ -322,7 +322,9 @@ describe("safety of removals", () => {
       ).toBeLessThanOrEqual(4);
     }
     expect(Math.max(...periods)).toBeLessThanOrEqual(2);
-    expect(times.at(-1)! - firstDown).toBeLessThan(3 * REMOVE_AFTER_MS + 1500);
+    // Each period opens at a poll after the last one closed, so a loaded machine adds its poll
+    // delays; the bound above (three periods from the first removal) is the one that matters.
+    expect(times.at(-1)! - firstDown).toBeLessThan(3 * REMOVE_AFTER_MS + 3000);
     const left = await etcd.client.getAll().prefix("/apps/web/").keys();
     expect(left.sort()).toEqual(
       Array.from({ length: 10 }, (_, i) => `/apps/web/live-${i + 1}`).sort(),
