@@ -1,0 +1,165 @@
+// Converts the nodes of a Go template: actions, if/with/range with their else branches, templates.
+
+import type { ControlNode, Node, TemplateNode } from "./ast.ts";
+import { evalPipe } from "./emit-expr.ts";
+import { emitText } from "./emit-text.ts";
+import {
+  action,
+  atomize,
+  createScope,
+  declare,
+  type Emitter,
+  NIL,
+  popFrames,
+  problem,
+  pushFrame,
+  type Scope,
+  temp,
+  type Value,
+} from "./emitter.ts";
+import { ELEMENT_KIND, STRUCT_PRINTING } from "./functions.ts";
+
+/** Converts a list of nodes in `scope`. */
+export function emitList(em: Emitter, scope: Scope, nodes: Node[]): void {
+  for (const node of nodes) emitNode(em, scope, node);
+}
+
+function emitNode(em: Emitter, scope: Scope, node: Node): void {
+  switch (node.type) {
+    case "text":
+      emitText(em, node);
+      return;
+    case "quiet":
+      action(em, node.delim, () => {});
+      return;
+    case "break":
+    case "continue":
+      action(em, node.delim, () => em.tags.push(`{% ${node.type} %}`));
+      return;
+    case "action":
+      action(em, node.delim, () => {
+        const value = evalPipe(em, scope, node.pipe);
+        if (node.pipe.decl.length > 0) return;
+        if (STRUCT_PRINTING.has(value.kind)) {
+          problem(em, node.pipe.line, `printing a ${value.kind} value: Go prints its struct form`);
+        }
+        const code = value.kind === "string" ? value.code : `${value.code} | go_value`;
+        em.tags.push(`{{ ${code} }}`);
+      });
+      return;
+    case "template":
+      emitTemplate(em, scope, node);
+      return;
+    default:
+      emitControl(em, scope, node);
+  }
+}
+
+/** Opens one control (pushing its frame); returns the tag that closes it. */
+function openControl(em: Emitter, scope: Scope, node: ControlNode): string {
+  const frame = pushFrame(scope);
+  if (node.type === "range") return openRange(em, scope, node);
+  const value = evalPipe(em, scope, node.pipe);
+  const subject = node.type === "with" ? atomize(em, value) : value;
+  const truth = temp(em, "c");
+  const test = subject.kind === "bool" ? subject.code : `${subject.code} | truthy`;
+  em.tags.push(`{% assign ${truth} = ${test} %}`, `{% if ${truth} %}`);
+  if (node.type === "with") frame.dot = subject;
+  return "{% endif %}";
+}
+
+function openRange(em: Emitter, scope: Scope, node: ControlNode): string {
+  const value = evalPipe(em, scope, node.pipe, false);
+  const elementKind = ELEMENT_KIND[value.kind];
+  const collection = temp(em, "r");
+  const element = temp(em, "e");
+  const iterated = elementKind ? value.code : `${value.code} | go_range`;
+  em.tags.push(`{% assign ${collection} = ${iterated} %}`, `{% for ${element} in ${collection} %}`);
+  const dot: Value = elementKind
+    ? { code: element, kind: elementKind, atom: true }
+    : { code: `${element}.value`, kind: "unknown", atom: true };
+  const key = elementKind ? "forloop.index0" : `${element}.key`;
+  const [first, second] = node.pipe.decl;
+  if (node.pipe.isAssign) {
+    problem(em, node.pipe.line, "range assigning to existing variables is not supported");
+  } else if (second) {
+    const index = declare(em, scope, first!, elementKind ? "int" : "unknown");
+    const item = declare(em, scope, second, dot.kind);
+    em.tags.push(
+      `{% assign ${index.liquid} = ${key} %}`,
+      `{% assign ${item.liquid} = ${dot.code} %}`,
+    );
+  } else if (first) {
+    const item = declare(em, scope, first, dot.kind);
+    em.tags.push(`{% assign ${item.liquid} = ${dot.code} %}`);
+  }
+  scope.frames.at(-1)!.dot = dot;
+  return "{% endfor %}";
+}
+
+/** if/with/range with else branches; an else-if chain nests and the one `end` closes all. */
+function emitControl(em: Emitter, scope: Scope, node: ControlNode): void {
+  const depth = scope.frames.length;
+  const closings: string[] = [];
+  action(em, node.open, () => closings.push(openControl(em, scope, node)));
+  let current = node;
+  for (;;) {
+    emitList(em, scope, current.list);
+    const frame = scope.frames.at(-1)!;
+    const chain = current.elseChain;
+    if (chain) {
+      action(em, current.elseDelim!, () => {
+        em.tags.push("{% else %}");
+        frame.dot = undefined;
+        closings.push(openControl(em, scope, chain));
+      });
+      current = chain;
+      continue;
+    }
+    if (current.elseList) {
+      action(em, current.elseDelim!, () => em.tags.push("{% else %}"));
+      frame.dot = undefined;
+      emitList(em, scope, current.elseList);
+    }
+    break;
+  }
+  action(em, node.end, () => em.tags.push(...closings.reverse()));
+  popFrames(scope, depth);
+}
+
+/** `{{template "name" arg}}`: the define expanded in place with the argument as dot; a block's
+ * body is converted where it stands. */
+function emitTemplate(em: Emitter, scope: Scope, node: TemplateNode): void {
+  const body = node.block?.list ?? em.defines.get(node.name)?.list;
+  let argument: Value = NIL;
+  let runnable = false;
+  action(em, node.delim, () => {
+    if (!body) return problem(em, node.delim.line, `template "${node.name}" is not defined`);
+    if (em.expanding.includes(node.name)) {
+      return problem(
+        em,
+        node.delim.line,
+        `template "${node.name}" calls itself: recursion is not supported`,
+      );
+    }
+    argument = node.pipe ? atomize(em, evalPipe(em, scope, node.pipe)) : NIL;
+    runnable = true;
+    if (node.block) return;
+    em.expanding.push(node.name);
+    em.inline++;
+    emitList(em, createScope(argument), body);
+    em.inline--;
+    em.expanding.pop();
+  });
+  const block = node.block;
+  if (!block) return;
+  if (!runnable) {
+    const { endLine, trimRight } = block.end;
+    action(em, { line: node.delim.endLine, endLine, trimLeft: false, trimRight }, () => {});
+    return;
+  }
+  em.expanding.push(node.name);
+  emitList(em, createScope(argument), block.list);
+  em.expanding.pop();
+  action(em, block.end, () => {});
+}
