@@ -4,7 +4,6 @@ import type { Node, ParsedTemplate } from "./ast.ts";
 import { GoTemplateSyntaxError } from "./ast.ts";
 import { emitList } from "./emit-nodes.ts";
 import { type ConversionProblem, createScope, type Emitter, NIL } from "./emitter.ts";
-import { FUNCTION_NAMES } from "./functions.ts";
 import { parseGoTemplate } from "./parser.ts";
 
 export type { ConversionProblem } from "./emitter.ts";
@@ -29,7 +28,7 @@ export function convertGoTemplate(source: string, options: ConvertOptions): Conv
   const text = source.replace(/\r\n/g, "\n");
   let parsed: ParsedTemplate;
   try {
-    parsed = parseGoTemplate(text, FUNCTION_NAMES);
+    parsed = parseGoTemplate(text);
   } catch (error) {
     if (!(error instanceof GoTemplateSyntaxError)) throw error;
     const message = `template syntax: ${error.message}`;

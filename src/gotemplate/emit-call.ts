@@ -10,7 +10,11 @@ const PRINTERS = new Set(["print", "printf", "println", "html", "js", "urlquery"
 export function callFunction(em: Emitter, name: string, args: Thunk[], line: number): Value {
   const spec = FUNCTIONS.get(name);
   if (!spec) {
-    problem(em, line, `${name}: calling Go function values has no Liquid equivalent`);
+    const why =
+      name === "call"
+        ? "call: calling Go function values has no Liquid equivalent"
+        : `function "${name}" not defined (confd has no such function)`;
+    problem(em, line, why);
     return NIL;
   }
   if (args.length < spec.min || (spec.max !== undefined && args.length > spec.max)) {

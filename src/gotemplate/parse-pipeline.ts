@@ -9,7 +9,8 @@ export type ParserState = {
   pos: number;
   /** Variables visible at this point, innermost last; `$` is always there. */
   vars: string[];
-  functions: ReadonlySet<string>;
+  /** Known functions; undefined = any name (the converter reports unknown ones per call). */
+  functions?: ReadonlySet<string>;
   rangeDepth: number;
 };
 
@@ -147,7 +148,7 @@ function parseTerm(state: ParserState): Term | undefined {
   const token = peek(state);
   switch (token.type) {
     case "identifier":
-      if (!state.functions.has(token.value)) fail(token, `function "${token.value}" not defined`);
+      if (state.functions && !state.functions.has(token.value)) fail(token, `function "${token.value}" not defined`);
       next(state);
       return { type: "function", name: token.value };
     case "dot":

@@ -25,8 +25,11 @@ type Stop =
 
 type Parser = ParserState & { defines: ParsedTemplate["defines"]; top: boolean };
 
-/** Parses `source` (LF line ends); throws GoTemplateSyntaxError with the line of the fault. */
-export function parseGoTemplate(source: string, functions: ReadonlySet<string>): ParsedTemplate {
+/**
+ * Parses `source` (LF line ends); throws GoTemplateSyntaxError with the line of the fault. With
+ * `functions`, a call of any other name is a syntax error, as in Go.
+ */
+export function parseGoTemplate(source: string, functions?: ReadonlySet<string>): ParsedTemplate {
   const parser: Parser = {
     tokens: lex(source),
     pos: 0,

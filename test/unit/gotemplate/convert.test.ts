@@ -106,6 +106,7 @@ describe("exact Liquid", () => {
 
 const PROBLEMS: [string, string, number, RegExp][] = [
   ["call", "{{call .f}}", 1, /call/],
+  ["an unknown function, reported per call", '{{getv "/a"}}\n{{ frobnicate 1 }}', 2, /"frobnicate" not defined/],
   ["a time method without a filter", "\n{{ datetime.Unix }}", 2, /\.Unix of a time value/],
   ["recursion", '{{define "r"}}{{template "r" .}}{{end}}{{template "r"}}', 1, /calls itself/],
   ["an undefined template", '{{template "nope"}}', 1, /"nope" is not defined/],

@@ -61,6 +61,9 @@ describe("parser", () => {
       "b",
     ]);
   });
+  test("with a function set, an unknown function is a syntax error", () => {
+    expect(() => parseGoTemplate("{{ frobnicate 1 }}", FUNCTION_NAMES)).toThrow(/"frobnicate" not defined/);
+  });
   test("defines are collected and leave a quiet node", () => {
     const { root, defines } = parse('x{{define "t"}}T\n{{end}}y');
     expect([...defines.keys()]).toEqual(["t"]);
@@ -79,7 +82,6 @@ const ERRORS: [string, string, number, RegExp][] = [
     2,
     /undefined variable/,
   ],
-  ["unknown function", "\n{{ frobnicate 1 }}", 2, /function "frobnicate" not defined/],
   ["break outside range", "{{break}}", 1, /outside \{\{range\}\}/],
   ["unterminated string", '{{ "abc }}', 1, /unterminated quoted string/],
   ["comment without its delimiter", "{{/* c */ }}", 1, /comment ends before closing delimiter/],
