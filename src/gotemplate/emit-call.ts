@@ -1,7 +1,16 @@
 // Converts a call of a confd or Go built-in function to its filter; `and`/`or` stay lazy as in Go.
 
 import type { Thunk } from "./emit-expr.ts";
-import { atomize, type Emitter, NIL, problem, stringValue, temp, type Value } from "./emitter.ts";
+import {
+  atomize,
+  type Emitter,
+  NIL,
+  NO_INPUT,
+  problem,
+  stringValue,
+  temp,
+  type Value,
+} from "./emitter.ts";
 import { ELEMENT_KIND, FUNCTIONS, type Kind, STRUCT_PRINTING } from "./functions.ts";
 
 const PRINTERS = new Set(["print", "printf", "println", "html", "js", "urlquery"]);
@@ -32,7 +41,7 @@ export function callFunction(em: Emitter, name: string, args: Thunk[], line: num
     const struct = values.find((value) => STRUCT_PRINTING.has(value.kind) || value.kind === "time");
     if (struct) problem(em, line, `${name} of a ${struct.kind} value: Go prints its struct form`);
   }
-  const [input = NIL, ...rest] = values;
+  const [input = NO_INPUT, ...rest] = values;
   const filterArgs = rest.map((value) => atomize(em, value).code);
   const code = `${input.code} | ${spec.filter}${filterArgs.length ? `: ${filterArgs.join(", ")}` : ""}`;
   return { code, kind: resultKind(name, spec.result, input.kind), atom: false };

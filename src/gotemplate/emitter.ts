@@ -11,8 +11,14 @@ export type ConversionProblem = { file: string; line: number; message: string };
  * or a literal); `literal` is a string constant's value. */
 export type Value = { code: string; kind: Kind; atom: boolean; literal?: string };
 
-/** The Liquid for Go's nil (and for the nil data confd executes templates with). */
-export const NIL: Value = { code: "nil", kind: "nil", atom: true };
+/**
+ * The Liquid for Go's nil (and for the nil data confd executes templates with): a variable never
+ * assigned, so filters get `undefined` (liquidjs's `nil` literal reaches filters as a drop object).
+ */
+export const NIL: Value = { code: "sluice_nil", kind: "nil", atom: true };
+
+/** The input of a call without arguments (`datetime` ⇒ `nil | datetime`). */
+export const NO_INPUT: Value = { code: "nil", kind: "nil", atom: true };
 
 export type Binding = { liquid: string; kind: Kind };
 

@@ -148,7 +148,8 @@ function parseTerm(state: ParserState): Term | undefined {
   const token = peek(state);
   switch (token.type) {
     case "identifier":
-      if (state.functions && !state.functions.has(token.value)) fail(token, `function "${token.value}" not defined`);
+      if (state.functions && !state.functions.has(token.value))
+        fail(token, `function "${token.value}" not defined`);
       next(state);
       return { type: "function", name: token.value };
     case "dot":

@@ -15,7 +15,7 @@ const EXACT: [string, string, string][] = [
   [
     "other values print through go_value",
     "{{ 1 }}{{ . }}",
-    "{{ 1 | go_value }}{{ nil | go_value }}",
+    "{{ 1 | go_value }}{{ sluice_nil | go_value }}",
   ],
   [
     "range over getvs iterates directly",
@@ -25,7 +25,7 @@ const EXACT: [string, string, string][] = [
   [
     "range over anything else goes through go_range; else is for's else",
     "{{range .}}{{.}}{{else}}none{{end}}",
-    "{% assign sluice_r1 = nil | go_range %}{% for sluice_e2 in sluice_r1 %}{{ sluice_e2.value | go_value }}{% else %}none{% endfor %}",
+    "{% assign sluice_r1 = sluice_nil | go_range %}{% for sluice_e2 in sluice_r1 %}{{ sluice_e2.value | go_value }}{% else %}none{% endfor %}",
   ],
   [
     "else if nests and one end closes the chain",
@@ -106,7 +106,12 @@ describe("exact Liquid", () => {
 
 const PROBLEMS: [string, string, number, RegExp][] = [
   ["call", "{{call .f}}", 1, /call/],
-  ["an unknown function, reported per call", '{{getv "/a"}}\n{{ frobnicate 1 }}', 2, /"frobnicate" not defined/],
+  [
+    "an unknown function, reported per call",
+    '{{getv "/a"}}\n{{ frobnicate 1 }}',
+    2,
+    /"frobnicate" not defined/,
+  ],
   ["a time method without a filter", "\n{{ datetime.Unix }}", 2, /\.Unix of a time value/],
   ["recursion", '{{define "r"}}{{template "r" .}}{{end}}{{template "r"}}', 1, /calls itself/],
   ["an undefined template", '{{template "nope"}}', 1, /"nope" is not defined/],

@@ -62,7 +62,9 @@ describe("parser", () => {
     ]);
   });
   test("with a function set, an unknown function is a syntax error", () => {
-    expect(() => parseGoTemplate("{{ frobnicate 1 }}", FUNCTION_NAMES)).toThrow(/"frobnicate" not defined/);
+    expect(() => parseGoTemplate("{{ frobnicate 1 }}", FUNCTION_NAMES)).toThrow(
+      /"frobnicate" not defined/,
+    );
   });
   test("defines are collected and leave a quiet node", () => {
     const { root, defines } = parse('x{{define "t"}}T\n{{end}}y');

@@ -200,7 +200,7 @@ export const CASES: Case[] = [
   {
     name: "a brace before an action stays text",
     go: '{ {{- "x" -}} }{{"}"}}',
-    want: "{ x }}",
+    want: "{x}}",
   },
   {
     name: "string escapes",
