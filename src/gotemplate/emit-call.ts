@@ -11,7 +11,7 @@ import {
   temp,
   type Value,
 } from "./emitter.ts";
-import { ELEMENT_KIND, FUNCTIONS, type Kind, STRUCT_PRINTING } from "./functions.ts";
+import { ELEMENT_KIND, FUNCTIONS, type Kind, UNPRINTABLE } from "./functions.ts";
 
 const PRINTERS = new Set(["print", "printf", "println", "html", "js", "urlquery"]);
 
@@ -38,8 +38,9 @@ export function callFunction(em: Emitter, name: string, args: Thunk[], line: num
   const values = args.map((arg) => arg());
   if (spec.key) values[0] = prefixed(em, name, values[0]!, line);
   if (PRINTERS.has(name)) {
-    const struct = values.find((value) => STRUCT_PRINTING.has(value.kind) || value.kind === "time");
-    if (struct) problem(em, line, `${name} of a ${struct.kind} value: Go prints its struct form`);
+    const unprintable = values.find((value) => UNPRINTABLE[value.kind]);
+    if (unprintable)
+      problem(em, line, `${name} of a ${unprintable.kind} value: ${UNPRINTABLE[unprintable.kind]}`);
   }
   const [input = NO_INPUT, ...rest] = values;
   const filterArgs = rest.map((value) => atomize(em, value).code);

@@ -17,7 +17,7 @@ import {
   temp,
   type Value,
 } from "./emitter.ts";
-import { ELEMENT_KIND, STRUCT_PRINTING } from "./functions.ts";
+import { ELEMENT_KIND, UNPRINTABLE } from "./functions.ts";
 
 /** Converts a list of nodes in `scope`. */
 export function emitList(em: Emitter, scope: Scope, nodes: Node[]): void {
@@ -40,9 +40,8 @@ function emitNode(em: Emitter, scope: Scope, node: Node): void {
       action(em, node.delim, () => {
         const value = evalPipe(em, scope, node.pipe);
         if (node.pipe.decl.length > 0) return;
-        if (STRUCT_PRINTING.has(value.kind)) {
-          problem(em, node.pipe.line, `printing a ${value.kind} value: Go prints its struct form`);
-        }
+        const why = UNPRINTABLE[value.kind];
+        if (why) problem(em, node.pipe.line, `printing a ${value.kind} value: ${why}`);
         const code = value.kind === "string" ? value.code : `${value.code} | go_value`;
         em.tags.push(`{{ ${code} }}`);
       });

@@ -118,5 +118,12 @@ export const ELEMENT_KIND: Partial<Record<Kind, Kind>> = {
   intList: "int",
 };
 
-/** Kinds text/template prints as a Go struct or pointer, which no filter mimics. */
-export const STRUCT_PRINTING: ReadonlySet<Kind> = new Set(["kv", "kvList", "srv", "srvList"]);
+/**
+ * Kinds whose printed form no filter can give: `*net.SRV` prints as a pointer address, and a
+ * time as `time.Now().String()` does, with nanoseconds and the monotonic clock reading.
+ */
+export const UNPRINTABLE: Partial<Record<Kind, string>> = {
+  srv: "Go prints a *net.SRV as its address",
+  srvList: "Go prints *net.SRV values as their addresses",
+  time: "Go prints time.Now() with nanoseconds and the monotonic clock (m=+…); use .Format",
+};

@@ -174,6 +174,12 @@ export const CASES: Case[] = [
     go: '{{if ""}}y{{else}}n{{end}}{{if 0}}y{{else}}n{{end}}{{if getvs "/none/*"}}y{{else}}n{{end}}{{if "0"}}y{{end}}',
     want: "nnny",
   },
+  {
+    name: "KVPairs print as Go structs",
+    go: '{{get "/a"}} {{gets "/*"}} {{printf "%+v" (get "/b")}}',
+    keys: { "/a": "v", "/b": "w" },
+    want: "{/a v} [{/a v} {/b w}] {Key:/b Value:w}",
+  },
   { name: "base and dir", go: '{{base "/a/b/c"}} {{dir "/a/b/c"}}', want: "c /a/b" },
   {
     name: "join, replace, toUpper",
