@@ -86,8 +86,8 @@ export type Renderer = {
     entries: TemplateEntry[],
     variables?: Record<string, unknown>,
   ): string;
-  /** renderKeys, then while the DNS answers it asked for change, settles and renders again
-   * (at most 3 renders). */
+  /** renderKeys, then settles the DNS names it asked for and renders again while answers
+   * change (at most 3 renders). */
   renderKeysSettled(
     source: string,
     name: string,
@@ -214,9 +214,13 @@ export function createRenderer(
     },
     renderKeys,
     async renderKeysSettled(source, name, entries, variables) {
+      // The first settle refreshes every name the render asked for; later ones only resolve
+      // names that a render with fresh answers asked for anew.
       let output = renderKeys(source, name, entries, variables);
-      for (let pass = 1; pass < 3 && (await dns.settle()); pass++) {
+      let changed = await dns.settle();
+      for (let pass = 2; pass <= 3 && changed; pass++) {
         output = renderKeys(source, name, entries, variables);
+        changed = dns.pending() && (await dns.settle());
       }
       return output;
     },

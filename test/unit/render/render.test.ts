@@ -426,6 +426,35 @@ describe("confd-style lookups in a user template", () => {
   });
 });
 
+describe("raw entries of trusted prefixes", () => {
+  const model = buildModel([{ key: "/apps/web/a", value: "web-1 10.0.0.1:80" }], {
+    prefix: "/apps/",
+    revision: 1,
+  });
+  const settings: RenderSettings = {
+    ...SETTINGS,
+    rawEntries: [
+      { key: "/config/maxconn", value: "2000" },
+      { key: "/apps/web/a", value: '{"addr":"10.9.9.9:80"}' },
+    ],
+  };
+
+  test("the main template's lookups see raw entries besides the registrations", () => {
+    const source = '{{ "/config/maxconn" | getv }} {{ "/config" | ls | go_join: "," }}';
+    expect(createRenderer().render(source, "t", model, settings)).toBe("2000 maxconn");
+  });
+
+  test("a registration's key keeps the registration's value", () => {
+    const source = '{{ "/apps/web/a" | getv }}';
+    expect(createRenderer().render(source, "t", model, settings)).toBe("web-1 10.0.0.1:80");
+  });
+
+  test("without raw entries, keys outside the registrations do not exist", () => {
+    const source = '{{ "/config/maxconn" | exists }}';
+    expect(createRenderer().render(source, "t", model, SETTINGS)).toBe("false");
+  });
+});
+
 describe("template errors", () => {
   const model = buildModel([], { prefix: "/apps/", revision: 1 });
 
