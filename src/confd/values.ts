@@ -17,6 +17,23 @@ export class GoFloat {
   toJSON(): number {
     return this.value;
   }
+  // Liquid's own operators (`==`, `<`, ...) compare through these, so a JSON number compares
+  // with a Liquid number as its value.
+  equals(other: unknown): boolean {
+    return (typeof other === "number" || other instanceof GoFloat) && this.value === Number(other);
+  }
+  gt(other: unknown): boolean {
+    return this.value > Number(other);
+  }
+  geq(other: unknown): boolean {
+    return this.value >= Number(other);
+  }
+  lt(other: unknown): boolean {
+    return this.value < Number(other);
+  }
+  leq(other: unknown): boolean {
+    return this.value <= Number(other);
+  }
 }
 
 /** memkv's KVPair; the lowercase fields are sluice's older names for the same two. */
@@ -121,17 +138,22 @@ export function goTruth(value: unknown): boolean {
   }
 }
 
-/** Compares strings by code point, which is UTF-8 byte order (Go's string order). */
+const isSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdfff;
+
+/** Compares strings by code point, which is UTF-8 byte order (Go's string order). UTF-16
+ * units order the same, except that a surrogate (a character above U+FFFF) sorts after every
+ * other unit. */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;
-  const left = [...a];
-  const right = [...b];
-  const length = Math.min(left.length, right.length);
+  const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    const difference = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (difference !== 0) return difference;
+    const left = a.charCodeAt(i);
+    const right = b.charCodeAt(i);
+    if (left === right) continue;
+    if (isSurrogate(left) !== isSurrogate(right)) return isSurrogate(left) ? 1 : -1;
+    return left - right;
   }
-  return left.length - right.length;
+  return a.length - b.length;
 }
 
 /** The keys of a map value, sorted as Go's fmt and range sort them. */

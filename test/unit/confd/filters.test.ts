@@ -125,6 +125,10 @@ describe("confd filters through the Liquid engine", () => {
       "012",
     ],
     ['{{ "127.0.0.1" | lookupIP | go_join: "," }}', ""],
+    [
+      '{% assign c = "/app/config" | getv | go_json %}{% if c.port == 8080 and c.port > 80 and c.ratio >= 1000000 %}y{% endif %}{% if c.port == "8080" %}n{% endif %}',
+      "y",
+    ],
   ];
   for (const [source, expected] of table) {
     test(source, () => {
