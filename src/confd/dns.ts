@@ -15,6 +15,9 @@ export class SrvRecord {
     this.Priority = priority;
     this.Weight = weight;
   }
+  goType(): string {
+    return "*net.SRV";
+  }
   goFields(): [string, unknown][] {
     return [
       ["Target", this.Target],

@@ -32,6 +32,9 @@ export class GoTime {
   goString(): string {
     return formatTime(this, "2006-01-02 15:04:05.999999999 -0700 MST");
   }
+  goType(): string {
+    return "time.Time";
+  }
   goFields(): [string, unknown][] {
     return [];
   }

@@ -53,6 +53,8 @@ export class KVPair {
 /** A value with Go struct fields, printed `{f1 f2 ...}` (KVPair, SRV records, times). */
 export interface GoStruct {
   goFields(): [name: string, value: unknown][];
+  /** Go's name of the type (`time.Time`), shown by `%T` and in fmt's error texts. */
+  goType(): string;
 }
 
 /** Go's kinds, as far as templates can tell them apart. */
@@ -87,7 +89,7 @@ export function kindOf(value: unknown): GoKind {
 export function typeName(value: unknown): string {
   if (value instanceof KVPair) return "memkv.KVPair";
   const kind = kindOf(value);
-  if (kind === "struct") return (value as object).constructor.name;
+  if (kind === "struct") return (value as GoStruct).goType();
   const names: Record<GoKind, string> = {
     nil: "<nil>",
     bool: "bool",

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { SrvRecord } from "../../../src/confd/dns.ts";
 import { sprint, sprintf, sprintln } from "../../../src/confd/printf.ts";
+import { GoTime } from "../../../src/confd/time.ts";
 import { GoFloat, KVPair } from "../../../src/confd/values.ts";
+
+const TIME = new GoTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), 0, "UTC");
 
 describe("sprintf", () => {
   // Expected values are what Go's fmt.Sprintf prints for the same operands.
@@ -53,6 +57,13 @@ describe("sprintf", () => {
     ["%+v", [new KVPair("/a", "1")], "{Key:/a Value:1}"],
     ["%T %T %T", [1, "s", new GoFloat(1)], "int string float64"],
     ["%10000000d", [1], "%!(BADWIDTH)1"],
+    ["%v", [new SrvRecord("a.test.", 80, 10, 5)], "{a.test. 80 10 5}"],
+    ["%T %T", [new SrvRecord("a.", 1, 1, 1), TIME], "*net.SRV time.Time"],
+    [
+      "%s|%d",
+      [TIME, TIME],
+      "2026-01-02 03:04:05 +0000 UTC|%!d(time.Time=2026-01-02 03:04:05 +0000 UTC)",
+    ],
   ];
   for (const [format, args, expected] of table) {
     test(`${JSON.stringify(format)} prints ${JSON.stringify(expected)}`, () => {
