@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { createDnsCache, type DnsResolver } from "../../../src/confd/dns.ts";
+import { createDnsCache, type DnsResolver, SrvRecord } from "../../../src/confd/dns.ts";
+import { goValue } from "../../../src/confd/values.ts";
 
 /** A resolver with fixed answers that counts its queries. */
 function fakeResolver(answers: Record<string, string[]>) {
@@ -74,6 +75,10 @@ describe("createDnsCache", () => {
       ["a.example.test.", 8080, 20, 1],
       ["b.example.test.", 80, 10, 5],
     ]);
+  });
+
+  test("an SRV record prints as text/template prints a *net.SRV in an action", () => {
+    expect(goValue(new SrvRecord("a.test.", 80, 10, 5))).toBe("{a.test. 80 10 5}");
   });
 
   test("the system resolver answers localhost with loopback addresses", async () => {
