@@ -12,6 +12,7 @@ export class GoTemplateSyntaxError extends Error {
 /** One `{{ … }}`: the lines it spans and its trim markers. */
 export type Delim = { line: number; endLine: number; trimLeft: boolean; trimRight: boolean };
 
+/** The first element of an operand: dot, a constant, a variable, a function name, `( … )`. */
 export type Term =
   | { type: "dot" }
   | { type: "nil" }
@@ -40,9 +41,11 @@ export type TextNode = {
   trimStart: boolean;
   trimEnd: boolean;
 };
+/** `{{pipeline}}`: prints the value unless the pipeline declares or assigns a variable. */
 export type ActionNode = { type: "action"; pipe: Pipe; delim: Delim };
 /** A comment, or an action that prints nothing at its place (a `define`). */
 export type QuietNode = { type: "quiet"; delim: Delim };
+/** `{{break}}` / `{{continue}}` inside a range. */
 export type LoopJumpNode = { type: "break" | "continue"; delim: Delim };
 
 /** `if`/`with`/`range`. `{{else if …}}`/`{{else with …}}` is a chained control (`chained`) whose
@@ -68,6 +71,7 @@ export type TemplateNode = {
   block?: { list: Node[]; end: Delim };
 };
 
+/** Anything a list of a template holds. */
 export type Node = TextNode | ActionNode | QuietNode | LoopJumpNode | ControlNode | TemplateNode;
 
 /** A parsed file: its top-level list and its named templates (defines and blocks). */

@@ -11,6 +11,7 @@ export type { ConversionProblem } from "./emitter.ts";
 /** The Liquid, and everything it does not render exactly as Go would (empty = exact). */
 export type Conversion = { liquid: string; problems: ConversionProblem[] };
 
+/** What the converter is told about the template besides its text. */
 export type ConvertOptions = {
   /** Named in problems. */
   file: string;

@@ -20,6 +20,7 @@ export const NIL: Value = { code: "sluice_nil", kind: "nil", atom: true };
 /** The input of a call without arguments (`datetime` ⇒ `nil | datetime`). */
 export const NO_INPUT: Value = { code: "nil", kind: "nil", atom: true };
 
+/** A Go variable as converted: its Liquid name and what is known of its value. */
 export type Binding = { liquid: string; kind: Kind };
 
 /** One Go scope: the variables declared in it, and dot when the scope changed it. */
@@ -28,6 +29,7 @@ type Frame = { vars: Map<string, Binding>; dot?: Value };
 /** The variables and dot of one template body (the file, or a define expanded in place). */
 export type Scope = { frames: Frame[] };
 
+/** Everything one conversion accumulates. */
 export type Emitter = {
   file: string;
   keyPrefix: string;
@@ -45,20 +47,24 @@ export type Emitter = {
   assigned: ReadonlySet<string>;
 };
 
+/** The scope of a template body whose dot (and `$`) is `dot`. */
 export function createScope(dot: Value): Scope {
   return { frames: [{ vars: new Map([["$", { liquid: dot.code, kind: dot.kind }]]), dot }] };
 }
 
+/** Opens a Go scope (the body of if/with/range); `dot` when it changes dot. */
 export function pushFrame(scope: Scope, dot?: Value): Frame {
   const frame: Frame = { vars: new Map(), dot };
   scope.frames.push(frame);
   return frame;
 }
 
+/** Closes the scopes opened since the scope had `depth` frames (at `{{end}}`). */
 export function popFrames(scope: Scope, depth: number): void {
   scope.frames.length = depth;
 }
 
+/** Dot where the innermost scope is. */
 export function dotOf(scope: Scope): Value {
   for (let i = scope.frames.length - 1; i >= 0; i--) {
     const dot = scope.frames[i]!.dot;
@@ -67,6 +73,7 @@ export function dotOf(scope: Scope): Value {
   return NIL;
 }
 
+/** The visible binding of Go variable `name` (`$x`), innermost first. */
 export function lookup(scope: Scope, name: string): Binding | undefined {
   for (let i = scope.frames.length - 1; i >= 0; i--) {
     const binding = scope.frames[i]!.vars.get(name);
@@ -115,6 +122,7 @@ export function declare(em: Emitter, scope: Scope, name: string, kind: Kind): Bi
   return binding;
 }
 
+/** Records something the Liquid does not do exactly as Go. */
 export function problem(em: Emitter, line: number, message: string): void {
   em.problems.push({ file: em.file, line, message });
 }

@@ -18,6 +18,7 @@ export type Kind =
   | "nil"
   | "unknown";
 
+/** How one Go function is converted. */
 export type FunctionSpec = {
   /** The Liquid filter that implements it. */
   filter: string;

@@ -3,6 +3,7 @@
 import { GoTemplateSyntaxError } from "./ast.ts";
 import { decodeGoChar, decodeGoString } from "./literals.ts";
 
+/** The kinds of token of Go's lexer (itemText, itemLeftDelim, …), by their meaning. */
 export type TokenType =
   | "text"
   | "leftDelim"

@@ -14,30 +14,36 @@ export type ParserState = {
   rangeDepth: number;
 };
 
+/** The next token, spaces included. */
 export function peek(state: ParserState): Token {
   return state.tokens[state.pos]!;
 }
 
+/** Takes the next token (the EOF token stays). */
 export function next(state: ParserState): Token {
   const token = state.tokens[state.pos]!;
   if (token.type !== "eof") state.pos++;
   return token;
 }
 
+/** Skips spaces inside an action. */
 export function skipSpace(state: ParserState): void {
   while (peek(state).type === "space") state.pos++;
 }
 
+/** The next token that is not a space (skipping the spaces). */
 export function peekNonSpace(state: ParserState): Token {
   skipSpace(state);
   return peek(state);
 }
 
+/** Takes the next token that is not a space. */
 export function nextNonSpace(state: ParserState): Token {
   skipSpace(state);
   return next(state);
 }
 
+/** Throws a syntax error at the line of `token`. */
 export function fail(token: Token, message: string): never {
   throw new GoTemplateSyntaxError(token.line, message);
 }

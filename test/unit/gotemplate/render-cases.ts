@@ -180,6 +180,60 @@ export const CASES: Case[] = [
     keys: { "/a": "v", "/b": "w" },
     want: "{/a v} [{/a v} {/b w}] {Key:/b Value:w}",
   },
+  {
+    name: "with on an empty list takes else",
+    go: '{{with getvs "/none/*"}}x{{else}}empty{{end}}',
+    want: "empty",
+  },
+  {
+    name: "a define calls another define",
+    go: '{{define "a"}}<{{template "b" .}}>{{end}}{{define "b"}}[{{.}}]{{end}}{{range getvs "/n/*"}}{{template "a" .}}{{end}}',
+    keys: { "/n/1": "p", "/n/2": "q" },
+    want: "<[p]><[q]>",
+  },
+  {
+    name: "a define with trim markers and a branch, expanded in a range",
+    go: '{{define "c"}}\n  {{- if eq . "p"}} P {{- else}} other {{- end}}\n{{end}}{{range getvs "/n/*"}}{{template "c" .}}{{end}}',
+    keys: { "/n/1": "p", "/n/2": "q" },
+    want: " P\n other\n",
+  },
+  {
+    name: "and with three arguments stops at the false one",
+    go: '{{and 1 (exists "/no") (getv "/no")}}|{{or (getv "/no" "") (getv "/b")}}',
+    keys: { "/b": "w" },
+    want: "false|w",
+  },
+  {
+    name: "range over map in key order",
+    go: '{{range $k, $v := map "b" 1 "a" 2}}{{$k}}{{$v}}{{end}}',
+    want: "a2b1",
+  },
+  {
+    name: "nested ranges keep their own indexes",
+    go: '{{range $i, $e := getvs "/n/*"}}{{range $j, $f := getvs "/n/*"}}{{$i}}{{$j}} {{end}}{{end}}',
+    keys: { "/n/1": "p", "/n/2": "q" },
+    want: "00 01 10 11 ",
+  },
+  {
+    name: "an assignment inside if changes the outer variable",
+    go: '{{$x := "a"}}{{if true}}{{$x = "b"}}{{$y := "c"}}{{$y}}{{end}}{{$x}}',
+    want: "cb",
+  },
+  {
+    name: "print and println space as Go's fmt",
+    go: '{{print 1 2 "a" "b" 3}}|{{println "x" 1}}',
+    want: "1 2ab3|x 1\n",
+  },
+  {
+    name: "slice, html, js, urlquery",
+    go: '{{slice "hello" 1 3}} {{html "<a>"}} {{js "a\'b"}} {{urlquery "a b"}}',
+    want: "el &lt;a&gt; a\\'b a+b",
+  },
+  {
+    name: "pipelines chain into the last argument",
+    go: '{{"a" | printf "%s%s" "b" | printf "%s%s" "c"}}',
+    want: "cba",
+  },
   { name: "base and dir", go: '{{base "/a/b/c"}} {{dir "/a/b/c"}}', want: "c /a/b" },
   {
     name: "join, replace, toUpper",
