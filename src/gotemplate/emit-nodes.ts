@@ -9,6 +9,7 @@ import {
   createScope,
   declare,
   type Emitter,
+  lookup,
   NIL,
   popFrames,
   problem,
@@ -17,7 +18,7 @@ import {
   temp,
   type Value,
 } from "./emitter.ts";
-import { ELEMENT_KIND, UNPRINTABLE } from "./functions.ts";
+import { ELEMENT_KIND, type Kind, UNPRINTABLE } from "./functions.ts";
 
 /** Converts a list of nodes in `scope`. */
 export function emitList(em: Emitter, scope: Scope, nodes: Node[]): void {
@@ -68,30 +69,34 @@ function openControl(em: Emitter, scope: Scope, node: ControlNode): string {
 }
 
 function openRange(em: Emitter, scope: Scope, node: ControlNode): string {
-  const value = evalPipe(em, scope, node.pipe, false);
+  const { decl, isAssign } = node.pipe;
+  let value = evalPipe(em, scope, node.pipe, false);
   const elementKind = ELEMENT_KIND[value.kind];
   const collection = temp(em, "r");
   const element = temp(em, "e");
-  const iterated = elementKind ? value.code : `${value.code} | go_range`;
-  em.tags.push(`{% assign ${collection} = ${iterated} %}`, `{% for ${element} in ${collection} %}`);
   const dot: Value = elementKind
     ? { code: element, kind: elementKind, atom: true }
     : { code: `${element}.value`, kind: "unknown", atom: true };
-  const key = elementKind ? "forloop.index0" : `${element}.key`;
-  const [first, second] = node.pipe.decl;
-  if (node.pipe.isAssign) {
-    problem(em, node.pipe.line, "range assigning to existing variables is not supported");
-  } else if (second) {
-    const index = declare(em, scope, first!, elementKind ? "int" : "unknown");
-    const item = declare(em, scope, second, dot.kind);
-    em.tags.push(
-      `{% assign ${index.liquid} = ${key} %}`,
-      `{% assign ${item.liquid} = ${dot.code} %}`,
-    );
-  } else if (first) {
-    const item = declare(em, scope, first, dot.kind);
-    em.tags.push(`{% assign ${item.liquid} = ${dot.code} %}`);
+  const index = elementKind ? "forloop.index0" : `${element}.key`;
+  const sources = decl.length === 2 ? [index, dot.code] : [dot.code];
+  const kinds: Kind[] =
+    decl.length === 2 ? [elementKind ? "int" : "unknown", dot.kind] : [dot.kind];
+  // Go first sets the variables to the whole value, which is what the else branch sees.
+  const hasElse = node.elseList !== undefined || node.elseChain !== undefined;
+  const bindings = decl.map(
+    (name, i) =>
+      (isAssign && lookup(scope, name)) ||
+      declare(em, scope, name, hasElse ? "unknown" : kinds[i]!),
+  );
+  if (hasElse && bindings.length > 0) {
+    value = atomize(em, value);
+    for (const binding of bindings) em.tags.push(`{% assign ${binding.liquid} = ${value.code} %}`);
   }
+  const iterated = elementKind ? value.code : `${value.code} | go_range`;
+  em.tags.push(`{% assign ${collection} = ${iterated} %}`, `{% for ${element} in ${collection} %}`);
+  bindings.forEach((binding, i) => {
+    em.tags.push(`{% assign ${binding.liquid} = ${sources[i]} %}`);
+  });
   scope.frames.at(-1)!.dot = dot;
   return "{% endfor %}";
 }

@@ -234,6 +234,16 @@ export const CASES: Case[] = [
     go: '{{"a" | printf "%s%s" "b" | printf "%s%s" "c"}}',
     want: "cba",
   },
+  {
+    name: "range variables hold the whole value in the else branch",
+    go: '{{range $v := split "" "x"}}{{else}}{{len $v}}{{end}}{{range $v := getvs "/none/*"}}{{else}}[{{len $v}}]{{end}}',
+    want: "[0]",
+  },
+  {
+    name: "range can assign to existing variables",
+    go: '{{$i := 9}}{{$v := "z"}}{{range $i, $v = split "a,b" ","}}{{end}}{{$i}}{{$v}}',
+    want: "1b",
+  },
   { name: "base and dir", go: '{{base "/a/b/c"}} {{dir "/a/b/c"}}', want: "c /a/b" },
   {
     name: "join, replace, toUpper",
