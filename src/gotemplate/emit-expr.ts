@@ -44,6 +44,10 @@ function evalCommand(em: Emitter, scope: Scope, command: Command, piped?: Value)
   if (first!.term.type === "function" && first!.fields.length === 0) {
     return callFunction(em, first!.term.name, thunks, command.line);
   }
+  if (first!.term.type === "nil" && first!.fields.length === 0) {
+    problem(em, command.line, "nil is not a command (Go fails here)");
+    return NIL;
+  }
   if (thunks.length === 0) return evalOperand(em, scope, first!);
   return evalOperand(em, scope, first!, thunks);
 }

@@ -122,6 +122,7 @@ const PROBLEMS: [string, string, number, RegExp][] = [
   ["a field of a string", '{{ (getv "/a").x }}', 1, /field of a string/],
   ["a missing field of a KVPair", '{{ (get "/a").Name }}', 1, /only Key, Value/],
   ["a wrong argument count", '{{ base "a" "b" }}', 1, /wrong number of args for base/],
+  ["nil as a command", "{{ nil }}", 1, /nil is not a command/],
   ["arguments to a non-function", '{{ "a" "b" }}', 1, /non-function/],
   ["a map field liquidjs answers itself", '{{ $m := json "{}" }}{{ $m.size }}', 1, /size/],
 ];

@@ -244,6 +244,32 @@ export const CASES: Case[] = [
     go: '{{$i := 9}}{{$v := "z"}}{{range $i, $v = split "a,b" ","}}{{end}}{{$i}}{{$v}}',
     want: "1b",
   },
+  {
+    name: "confd's upstream example: lsdir, printf'd pattern, gets, json",
+    go: [
+      '{{range $dir := lsdir "/services/web"}}',
+      "upstream {{base $dir}} {",
+      '    {{$custdir := printf "/services/web/%s/*" $dir}}{{range gets $custdir}}',
+      "    server {{$data := json .Value}}{{$data.IP}}:80;",
+      "    {{end}}",
+      "}",
+      "{{end}}",
+    ].join("\n"),
+    keys: {
+      "/services/web/cust1/2": '{"IP":"10.0.0.2"}',
+      "/services/web/cust1/1": '{"IP":"10.0.0.1"}',
+      "/services/web/cust2/1": '{"IP":"10.0.0.3"}',
+    },
+    want: [
+      "\nupstream cust1 {\n    ",
+      "\n    server 10.0.0.1:80;\n    ",
+      "\n    server 10.0.0.2:80;\n    ",
+      "\n}\n",
+      "\nupstream cust2 {\n    ",
+      "\n    server 10.0.0.3:80;\n    ",
+      "\n}\n",
+    ].join(""),
+  },
   { name: "base and dir", go: '{{base "/a/b/c"}} {{dir "/a/b/c"}}', want: "c /a/b" },
   {
     name: "join, replace, toUpper",
