@@ -91,7 +91,7 @@ function evalTerm(em: Emitter, scope: Scope, term: Term, line: number): Value {
     case "variable": {
       const binding = lookup(scope, term.name);
       if (!binding) {
-        problem(em, line, `undefined variable "${term.name}"`);
+        problem(em, line, `undefined variable "${term.name}" (used in its own declaration)`);
         return NIL;
       }
       return { code: binding.liquid, kind: binding.kind, atom: true };

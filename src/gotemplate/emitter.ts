@@ -150,9 +150,11 @@ export function action(em: Emitter, delim: Delim, build: () => void): void {
     return;
   }
   const newlines = delim.endLine - delim.line;
-  if (tags.length === 0 && !delim.trimLeft && !delim.trimRight && newlines === 0) return;
   const padding = "\n".repeat(newlines);
-  if (tags.length === 0) tags.push(`{% comment %}${padding}`, "{% endcomment %}");
+  // An action that prints nothing still leaves a tag: without one, the texts on either side would
+  // be one Liquid text, and a trim marker after it would reach text Go keeps.
+  if (tags.length === 0 && newlines === 0) tags.push("{% # %}");
+  else if (tags.length === 0) tags.push(`{% comment %}${padding}`, "{% endcomment %}");
   else tags.push(tags.pop()!.replace(/ ?([}%])\}$/, `${padding} $1}`));
   if (delim.trimLeft) tags[0] = tags[0]!.replace(/^\{([{%])/, "{$1-");
   if (delim.trimRight) tags.push(tags.pop()!.replace(/ ([}%])\}$/, " -$1}"));

@@ -87,6 +87,8 @@ export function parsePipeline(state: ParserState, context: string, end: TokenTyp
   for (const name of pipe.decl) {
     if (pipe.isAssign && !state.vars.includes(name)) fail(first, `undefined variable "${name}"`);
   }
+  // Go declares the variables before it reads the commands (a use in them is an exec-time error).
+  if (!pipe.isAssign) state.vars.push(...pipe.decl);
   for (;;) {
     const token = peekNonSpace(state);
     if (token.type === end) {
@@ -100,7 +102,6 @@ export function parsePipeline(state: ParserState, context: string, end: TokenTyp
   }
   if (pipe.commands.length === 0) fail(first, `missing value for ${context}`);
   checkPipeline(pipe);
-  if (!pipe.isAssign) state.vars.push(...pipe.decl);
   return pipe;
 }
 

@@ -57,6 +57,7 @@ const EXACT: [string, string, string][] = [
     "a  {{- /* c\n c */ -}}  b\n{{- 1 }}",
     "a  {%- comment %}\n{% endcomment -%}  b\n{{- 1 | go_value }}",
   ],
+  ["a comment leaves an empty tag", "a{{/* c */}}b", "a{% # %}b"],
   [
     "a define is expanded on the caller's line; its site keeps its lines",
     '{{define "t"}}T{{.}}\nline{{end}}x{{template "t" "arg"}}y',

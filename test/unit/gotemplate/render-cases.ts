@@ -270,6 +270,11 @@ export const CASES: Case[] = [
       "\n}\n",
     ].join(""),
   },
+  {
+    name: "a trim marker after a comment does not reach the text before the comment",
+    go: '{{range split "a" ","}} {{/* c */}}{{- end}}}',
+    want: " }",
+  },
   { name: "base and dir", go: '{{base "/a/b/c"}} {{dir "/a/b/c"}}', want: "c /a/b" },
   {
     name: "join, replace, toUpper",
