@@ -2,9 +2,10 @@
 
 import type { SectionFields } from "./field-spec.ts";
 import { HEALTH_FIELDS, SERVICE_HEALTH_FIELDS } from "./health-fields.ts";
+import { TEMPLATE_FIELDS } from "./template-fields.ts";
 import { TOP_FIELDS } from "./top-fields.ts";
 
-export { TOP_FIELDS };
+export { TEMPLATE_FIELDS, TOP_FIELDS };
 
 /** `[etcd]`: where registrations live and how sluice connects. */
 export const ETCD_FIELDS = {
@@ -145,6 +146,11 @@ export const HAPROXY_FIELDS = {
     rule: "1-64 of [A-Za-z0-9._-]",
     description: "secret of the dynamic persistence cookies",
   },
+  trusted_prefixes: {
+    kind: "strings",
+    default: [],
+    description: "key prefixes whose raw values the template's lookups also see",
+  },
 } as const satisfies SectionFields;
 
 /** `[apply]`: how changes are batched and guarded. */
@@ -232,11 +238,12 @@ export const SERVICE_FIELDS = {
   ...SERVICE_HEALTH_FIELDS,
 } as const satisfies SectionFields;
 
-/** Every section by name (`""` is the top level; `service` is each `[[service]]`). */
+/** Every section by name (`""`: the top level; `service`, `template`: each `[[...]]` table). */
 // biome-ignore format: one line per pair keeps the table readable
 export const FIELDS = {
   "": TOP_FIELDS, etcd: ETCD_FIELDS, haproxy: HAPROXY_FIELDS,
   apply: APPLY_FIELDS, admin: ADMIN_FIELDS, health: HEALTH_FIELDS, service: SERVICE_FIELDS,
+  template: TEMPLATE_FIELDS,
 } as const satisfies Record<string, SectionFields>;
 
 export type SectionName = keyof typeof FIELDS;

@@ -23,6 +23,7 @@ import {
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
 import { resolveHealth, resolveServiceHealth } from "./resolve-health.ts";
+import { resolveTemplates, resolveTrustedPrefixes } from "./resolve-templates.ts";
 import type {
   AdminConfig,
   ApplyConfig,
@@ -55,6 +56,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const admin = resolveAdmin(context, haproxy?.runtimeDir ?? HAPROXY_FIELDS.runtime_dir.default);
   const health = resolveHealth(context);
   const services = resolveServices(root.service, context, health);
+  const templates = resolveTemplates(context);
   // Only a daemon that checks and removes takes part in the removal leader's election.
   const removes = haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
   const overlap = removes ? electionOverlap(etcd.prefix) : undefined;
@@ -62,7 +64,9 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
     throw new ConfigError(`${locate("etcd", "prefix")}: etcd.prefix: "${etcd.prefix}": ${overlap}`);
   }
   rejectUnknownSections(root, locate);
-  return { file, stateDir, logLevel, logFormat, etcd, haproxy, apply, admin, health, services };
+  // biome-ignore format: one line per group keeps the function short
+  return { file, stateDir, logLevel, logFormat, etcd, haproxy, apply, admin, health, services,
+    templates };
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {
@@ -99,6 +103,7 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     renderMemoryLimit: haproxyFields.integer("render_memory_limit"),
     templateSizeLimit: haproxyFields.integer("template_size_limit"),
     cookieKey: haproxyFields.string("cookie_key"),
+    trustedPrefixes: resolveTrustedPrefixes(haproxyFields),
   };
   // HAProxy's sockets live in runtime_dir; `haproxy -c` binds none, so check their length here.
   const masterSocket = runtimePaths(haproxy.runtimeDir).masterSocket;
