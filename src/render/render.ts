@@ -43,6 +43,8 @@ export type RenderSettings = {
   defaultService: string;
   /** `[health]` and the services' check overrides; the defaults table's when omitted. */
   health?: HealthSettings;
+  /** Raw key/values the lookups also see (`haproxy.trusted_prefixes`). */
+  rawEntries?: TemplateEntry[];
 };
 
 export type Renderer = {
@@ -57,6 +59,20 @@ export type Renderer = {
     settings: RenderSettings,
     layout?: Layout,
   ): string;
+  /** Renders `source` with only the lookups over `entries` (a `[[template]]` resource). */
+  renderKeys(
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    variables?: Record<string, unknown>,
+  ): string;
+  /** `renderKeys`, for callers that await (DNS answers are settled between passes). */
+  renderKeysSettled(
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    variables?: Record<string, unknown>,
+  ): Promise<string>;
 };
 
 /** The servers of a model as confd-style entries: accepted keys, value as `name host:port`. */
@@ -133,25 +149,47 @@ export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Re
   engine.registerFilter("exists", (key: string) => lookups.exists(key));
 
   const parsed = new Map<string, Template[]>();
+  /** Renders `source` with the lookups over `entries` and the `context` it builds. */
+  const renderWith = (
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    context: () => Record<string, unknown>,
+  ): string => {
+    if (source.length > limits.templateSize) {
+      throw new RenderError(
+        `${name}: template is longer than haproxy.template_size_limit (${limits.templateSize}): ${source.length} characters`,
+      );
+    }
+    let templates = parsed.get(source);
+    try {
+      if (!templates) {
+        templates = engine.parse(expandFilteredFor(source));
+        parsed.clear();
+        parsed.set(source, templates);
+      }
+      lookups = createLookups(entries);
+      return engine.renderSync(templates, context()) as string;
+    } catch (error) {
+      throw new RenderError(`${name}: ${describeRenderFailure(error, limits)}`, { cause: error });
+    } finally {
+      lookups = createLookups([]);
+    }
+  };
+  const renderKeys = (
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    variables: Record<string, unknown> = {},
+  ) => renderWith(source, name, entries, () => variables);
 
   return {
     render(source, name, model, settings, layout) {
-      if (source.length > limits.templateSize) {
-        throw new RenderError(
-          `${name}: template is longer than haproxy.template_size_limit (${limits.templateSize}): ${source.length} characters`,
-        );
-      }
-      let templates = parsed.get(source);
-      try {
-        if (!templates) {
-          templates = engine.parse(expandFilteredFor(source));
-          parsed.clear();
-          parsed.set(source, templates);
-        }
-        lookups = createLookups(entriesOf(model));
+      const entries = [...entriesOf(model), ...(settings.rawEntries ?? [])];
+      return renderWith(source, name, entries, () => {
         const health = settings.health ?? DEFAULT_HEALTH_SETTINGS;
         const services = laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT));
-        return engine.renderSync(templates, {
+        return {
           services: services.map((service) => ({
             ...service,
             health: templateServiceCheck(health, service.name),
@@ -161,12 +199,11 @@ export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Re
           haproxy: settings.haproxy,
           default_service: settings.defaultService,
           health: templateHealth(health),
-        }) as string;
-      } catch (error) {
-        throw new RenderError(`${name}: ${describeRenderFailure(error, limits)}`, { cause: error });
-      } finally {
-        lookups = createLookups([]);
-      }
+        };
+      });
     },
+    renderKeys,
+    renderKeysSettled: async (source, name, entries, variables) =>
+      renderKeys(source, name, entries, variables),
   };
 }
