@@ -6,7 +6,7 @@ import type { Metric } from "./metrics-format.ts";
 const RESULTS = ["changed", "unchanged", "failed"] as const;
 
 /** Applies of each resource by result, and whether its last one failed. */
-export function templateMetrics({ templates }: Status): Metric[] {
+export function templateMetrics({ templates }: Pick<Status, "templates">): Metric[] {
   return [
     {
       name: "sluice_template_renders_total",
