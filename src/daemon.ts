@@ -77,7 +77,11 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const desired = createDesiredStore();
   // The [[template]] files follow the same key sets, applied apart from HAProxy's.
-  const templates = createResourceLoop(config, { current: desired.current, log, publish: events.publish });
+  const templates = createResourceLoop(config, {
+    current: desired.current,
+    log,
+    publish: events.publish,
+  });
   const record = createApplyRecord(undefined, {
     applied: (outcome, latencyMs) => observations.applied(APPLIED_VIA[outcome], latencyMs),
     failed: observations.applyFailed,

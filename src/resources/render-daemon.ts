@@ -76,7 +76,11 @@ export async function runRenderDaemon(
     token: () => token,
   });
   const signals = listenForSignals(log);
-  const keys = { set: (keySet: KeySet) => void (current = keySet) };
+  const keys = {
+    set(keySet: KeySet) {
+      current = keySet;
+    },
+  };
   try {
     const running = await startParts(
       [
