@@ -214,6 +214,16 @@ describe("without [haproxy]: the plain renderer", () => {
       renders: { changed: 2 },
     });
     await waitFor("ready", async () => (await fetch(`${sluice.adminUrl}/readyz`)).status === 200);
+    const table = await runLbctl(["status", "--admin", sluice.adminUrl]);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain("plain renderer: no HAProxy");
+    expect(table.out).toContain(`template ${dbFile}: ok`);
+    // SIGHUP applies again: the file is already right, so it counts as unchanged.
+    process.kill(sluice.pid, "SIGHUP");
+    await waitFor("the SIGHUP apply", async () => {
+      const after = (await sluice.status()) as unknown as RendererStatus;
+      return after.templates[0]!.renders.unchanged >= 1;
+    });
     // No HAProxy: sluice has no child process, and wrote no haproxy.cfg.
     expect(Bun.spawnSync(["pgrep", "-P", String(sluice.pid)]).exitCode).toBe(1);
     expect(existsSync(sluice.renderedFile)).toBe(false);
