@@ -76,12 +76,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     publish: events.publish,
   });
   const desired = createDesiredStore();
-  // The [[template]] files follow the same key sets, applied apart from HAProxy's.
-  const templates = createResourceLoop(config, {
-    current: desired.current,
-    log,
-    publish: events.publish,
-  });
+  // [[template]] files: the same key sets, applied apart from HAProxy's.
+  const templates = createResourceLoop(config, { current: desired.current, log, events });
   const record = createApplyRecord(undefined, {
     applied: (outcome, latencyMs) => observations.applied(APPLIED_VIA[outcome], latencyMs),
     failed: observations.applyFailed,

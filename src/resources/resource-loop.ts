@@ -29,7 +29,8 @@ export type ResourceLoopOptions = {
   /** The newest key set. */
   current(): KeySet;
   log: Logger;
-  publish?: (type: string, data: Record<string, unknown>) => void;
+  /** Where the applies are published (the daemon's event bus); nowhere when omitted. */
+  events?: { publish(type: string, data: Record<string, unknown>): void };
 };
 
 /** The render limits of `[haproxy]`, else the defaults table's. */
@@ -49,7 +50,7 @@ export function createResourceLoop(
     resources: config.templates,
     renderer: createRenderer(resourceRenderLimits(config)),
     log,
-    ...(options.publish ? { publish: options.publish } : {}),
+    ...(options.events ? { publish: options.events.publish } : {}),
   });
   let running: Promise<ResourcesApplied | undefined> | undefined;
   let again = false;
