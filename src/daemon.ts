@@ -14,7 +14,7 @@ import { daemonAdmin } from "./daemon-admin.ts";
 import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
 import { daemonSnapshots } from "./daemon-snapshots.ts";
 import { createDesiredStore } from "./desired.ts";
-import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import { createDiscovery } from "./discovery/create.ts";
 import type { Discovery } from "./discovery/types.ts";
 import { createDaemonEvents } from "./events/wiring.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
@@ -27,7 +27,6 @@ import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRenderPipeline, preflight, requireHaproxy, serverStateFile } from "./pipeline.ts";
 import { createResourceLoop } from "./resources/resource-loop.ts";
-import { discoveryEtcdConfig } from "./resources/watch-prefix.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
 import { createSystemdPart } from "./systemd/part.ts";
@@ -64,7 +63,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     onReloaded: observations.reloaded,
     onRolledBack: observations.rolledBack,
   });
-  const discovery = options.discovery ?? createEtcdDiscovery(discoveryEtcdConfig(config), log);
+  const discovery = options.discovery ?? createDiscovery(config, log);
   const overrides = events.operator;
   const reconciler = events.reconciler(
     daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, overrides }),

@@ -6,21 +6,20 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createConfigFile } from "./apply/config-file.ts";
 import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
-import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import { createDiscovery } from "./discovery/create.ts";
 import { ApplyError, describeError } from "./errors.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { countServers } from "./model/build.ts";
 import type { KeyValue } from "./model/types.ts";
 import { createRenderPipeline, preflight } from "./pipeline.ts";
 import { applyResourcesOnce } from "./resources/once.ts";
-import { discoveryEtcdConfig } from "./resources/watch-prefix.ts";
 
 export async function renderOnce(
   config: SluiceConfig,
   log: Logger = createLogger(undefined, { format: config.logFormat, level: config.logLevel }),
 ): Promise<void> {
   preflight(config);
-  const discovery = createEtcdDiscovery(discoveryEtcdConfig(config), log);
+  const discovery = createDiscovery(config, log);
   try {
     const { kvs, revision } = await discovery.snapshot();
     const failures: string[] = [];

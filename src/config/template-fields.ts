@@ -1,9 +1,16 @@
 // The fields of each `[[template]]` table (a confd-style resource), part of defaults.ts's table.
 
-import type { SectionFields } from "./field-spec.ts";
+import type { FieldSpec, SectionFields } from "./field-spec.ts";
 
 /** Largest uid or gid a file can have (2^32 - 2; 2^32 - 1 means "unchanged" to chown). */
 const MAX_ID = 4_294_967_294;
+
+/** `haproxy.trusted_prefixes` (in HAPROXY_FIELDS): raw keys the main template may read. */
+export const TRUSTED_PREFIXES_FIELD = {
+  kind: "strings",
+  default: [],
+  description: "key prefixes whose raw values the template's lookups also see",
+} as const satisfies FieldSpec;
 
 /** Each `[[template]]`: one file rendered from the keys, checked, written, and reloaded. */
 export const TEMPLATE_FIELDS = {

@@ -5,7 +5,7 @@
 import { createAdminListeners } from "../admin/listen.ts";
 import { createRendererAdminApp, type RendererStatus } from "../admin/render-app.ts";
 import type { SluiceConfig } from "../config/schema.ts";
-import { createEtcdDiscovery } from "../discovery/etcd.ts";
+import { createDiscovery } from "../discovery/create.ts";
 import type { Discovery } from "../discovery/types.ts";
 import { type Part, startParts } from "../lifecycle.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -13,7 +13,7 @@ import { preflight } from "../pipeline.ts";
 import { listenForSignals } from "../signals.ts";
 import { VERSION } from "../version.ts";
 import { createResourceLoop, type KeySet, type ResourceLoop } from "./resource-loop.ts";
-import { discoveryEtcdConfig, watchPrefix } from "./watch-prefix.ts";
+import { watchPrefix } from "./watch-prefix.ts";
 
 export type RenderDaemonOptions = { log?: Logger; discovery?: Discovery };
 
@@ -66,7 +66,7 @@ export async function runRenderDaemon(
   const log =
     options.log ?? createLogger(undefined, { format: config.logFormat, level: config.logLevel });
   const { token } = preflight(config);
-  const discovery = options.discovery ?? createEtcdDiscovery(discoveryEtcdConfig(config), log);
+  const discovery = options.discovery ?? createDiscovery(config, log);
   let current: KeySet = { kvs: [], revision: 0 };
   const templates = createResourceLoop(config, { current: () => current, log });
   const app = createRendererAdminApp({

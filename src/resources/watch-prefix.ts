@@ -4,8 +4,11 @@
 import type { EtcdConfig, SluiceConfig } from "../config/schema.ts";
 import { resourceRanges } from "./key-view.ts";
 
+/** The parts of the config that say what sluice reads. */
+export type WatchedConfig = Pick<SluiceConfig, "etcd" | "haproxy" | "templates">;
+
 /** Every key range sluice reads. */
-export function watchedRanges(config: SluiceConfig): string[] {
+export function watchedRanges(config: WatchedConfig): string[] {
   return [
     ...(config.haproxy ? [config.etcd.prefix, ...config.haproxy.trustedPrefixes] : []),
     ...config.templates.flatMap(resourceRanges),
@@ -13,7 +16,7 @@ export function watchedRanges(config: SluiceConfig): string[] {
 }
 
 /** The longest common prefix of every range sluice reads; etcd.prefix when it reads none. */
-export function watchPrefix(config: SluiceConfig): string {
+export function watchPrefix(config: WatchedConfig): string {
   const ranges = watchedRanges(config);
   if (ranges.length === 0) return config.etcd.prefix;
   let common = ranges[0]!;
@@ -26,6 +29,6 @@ export function watchPrefix(config: SluiceConfig): string {
 }
 
 /** `[etcd]` with the prefix discovery is to watch (`watchPrefix`): give this to the discovery. */
-export function discoveryEtcdConfig(config: SluiceConfig): EtcdConfig {
+export function discoveryEtcdConfig(config: WatchedConfig): EtcdConfig {
   return { ...config.etcd, prefix: watchPrefix(config) };
 }

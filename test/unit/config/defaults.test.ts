@@ -70,6 +70,7 @@ const SCHEMA_TYPES: Record<string, string> = {
   health: "HealthConfig",
   service: "ServiceOverride",
   template: "TemplateResource",
+  file: "FileConfig",
 };
 
 /** The SluiceConfig property of a field: camelCase, and `Ms` for durations. */
