@@ -78,6 +78,25 @@ describe("writeResourceFile", () => {
     expect(statSync(dest).mode & 0o7777).toBe(0o640);
   });
 
+  test.if(process.getuid?.() === 0)(
+    "uid and gid are applied, and an owner change alone rewrites",
+    async () => {
+      const dest = join(dir, "app.conf");
+      await writeResourceFile(target(), "x\n", runShellCommand);
+      expect(statSync(dest).uid).toBe(0);
+      const outcome = await writeResourceFile(
+        target({ uid: 65534, gid: 65534 }),
+        "x\n",
+        runShellCommand,
+      );
+      expect(outcome.changed).toBe(true);
+      expect([statSync(dest).uid, statSync(dest).gid]).toEqual([65534, 65534]);
+      // -1 keeps the owner the file has now.
+      expect((await writeResourceFile(target(), "x\n", runShellCommand)).changed).toBe(false);
+      expect(statSync(dest).uid).toBe(65534);
+    },
+  );
+
   test("a failing check_cmd keeps the old file, removes the stage and says why", async () => {
     const dest = join(dir, "app.conf");
     writeFileSync(dest, "old\n");
