@@ -1,11 +1,11 @@
 // The admin API of the plain renderer (no `[haproxy]`): health, readiness, status, metrics, the
 // plan of the `[[template]]` files and a forced apply, guarded like the daemon's (access.ts).
 
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
 import type { TemplateStatus } from "../resources/record.ts";
-import { type AdminEnv, accessControl, mutating, readAccess } from "./access.ts";
-import { answerError } from "./error-response.ts";
+import { type AdminEnv, mutating, readAccess } from "./access.ts";
+import { createBaseAdminApp } from "./base-app.ts";
 import { formatMetrics } from "./metrics-format.ts";
 import { templateMetrics } from "./metrics-templates.ts";
 
@@ -46,16 +46,7 @@ function readinessProblems(status: RendererStatus): string[] {
 }
 
 export function createRendererAdminApp(handlers: RendererHandlers): Hono<AdminEnv> {
-  const app = new Hono<AdminEnv>();
-  app.use(accessControl(() => handlers.token()));
-  app.onError((error, context) => answerError(error, context));
-  app.notFound((context) =>
-    answerError(
-      new SluiceError("not_found", `no such endpoint: ${context.req.method} ${context.req.path}`),
-      context,
-    ),
-  );
-  app.get("/healthz", (context) => context.text("ok\n"));
+  const app = createBaseAdminApp(() => handlers.token());
   app.get("/readyz", (context) => {
     const problems = readinessProblems(handlers.status());
     if (problems.length === 0) return context.text("ready\n");

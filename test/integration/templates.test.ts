@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RendererStatus } from "../../src/admin/render-app.ts";
 import type { TemplateStatus } from "../../src/resources/record.ts";
-import { runLbctl } from "../helpers/cli.ts";
+import { runLbctl, runToEnd } from "../helpers/cli.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { SLUICE_BINARY, startSluice, type TestSluice } from "../helpers/sluice.ts";
@@ -237,16 +237,7 @@ describe("serve --once", () => {
     Bun.spawnSync(["mkdir", "-p", dir]);
     const config = join(dir, "sluice.toml");
     writeFileSync(config, `[etcd]\nendpoints = ["${etcd.endpoint}"]\n\n${templateToml(template)}`);
-    const child = Bun.spawn([SLUICE_BINARY, "serve", "--once", "--config", config], {
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    const [out, err, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
-    return { out, err, code };
+    return runToEnd([SLUICE_BINARY, "serve", "--once", "--config", config]);
   }
 
   test("writes the file, runs reload_cmd, and exits 0", async () => {
