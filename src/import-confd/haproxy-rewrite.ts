@@ -12,7 +12,7 @@ const NEWLINE = '{{ "\\n" }}';
  * (each new output line starts with `{{ "\n" }}`, so the template keeps its line numbers).
  */
 function sluiceGlobal(indent: string): string {
-  const pad = indent || "    ";
+  const pad = /^\s*/.exec(indent)![0] || "    ";
   return [
     `${indent}stats socket {{ haproxy.stats_socket }} mode 600 level admin expose-fd listeners`,
     `${NEWLINE}${pad}hard-stop-after {{ haproxy.hard_stop_after }}`,
@@ -111,7 +111,8 @@ function indentOf(line: string): string {
 /** The rewritten line (itself when nothing applies). */
 function rewriteLine(line: string, section: string, lineNo: number, context: LineContext): string {
   const { file, report } = context;
-  const indent = indentOf(line);
+  // Leading whitespace and Liquid tags (`{% if %}`): the HAProxy keyword follows them.
+  const indent = /^(\s*(\{%-?(?:[^%]|%(?!\}))*-?%\}\s*)*)/.exec(line)![0];
   const body = line.slice(indent.length);
   const keyword = /^[A-Za-z][\w.-]*(\s+[\w.-]+)?/.exec(body)?.[0] ?? "";
   if (!keyword) return line;

@@ -6,7 +6,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, resolve } from "node:path";
 import type { Io } from "../cli/command-kit.ts";
 import { ConfigError } from "../errors.ts";
-import { type Convert, type ImportPlan, PASSWORD_FILE, planImport } from "./plan.ts";
+import {
+  type ConfdSource,
+  type Convert,
+  type ImportPlan,
+  PASSWORD_FILE,
+  planImport,
+} from "./plan.ts";
 import {
   createReport,
   formatReport,
@@ -50,8 +56,8 @@ function hostIdLookup(): IdLookup {
   return (kind, name) => (kind === "user" ? users : groups).get(name);
 }
 
-/** Reads the confdir into a plan; a missing conf.d is an error naming it. */
-function planFromDisk(options: ImportOptions, convert: Convert): ImportPlan {
+/** Reads the confdir; a missing conf.d is an error naming it. */
+function readSource(options: ImportOptions): ConfdSource {
   const confDir = join(options.dir, "conf.d");
   if (!existsSync(confDir))
     throw new ConfigError(`${confDir}: no such directory (confd's template resources live there)`);
@@ -68,21 +74,18 @@ function planFromDisk(options: ImportOptions, convert: Convert): ImportPlan {
     if (text === undefined) throw new ConfigError(`${file}: no such unit file (--units)`);
     return { file, text };
   });
-  return planImport(
-    {
-      dir: options.dir,
-      confdFile,
-      confdToml: readText(confdFile),
-      resources,
-      template: (src) => {
-        const file = join(options.dir, "templates", src);
-        return { file, text: readText(file) };
-      },
-      units,
-      lookupId: hostIdLookup(),
+  return {
+    dir: options.dir,
+    confdFile,
+    confdToml: readText(confdFile),
+    resources,
+    template: (src) => {
+      const file = join(options.dir, "templates", src);
+      return { file, text: readText(file) };
     },
-    convert,
-  );
+    units,
+    lookupId: hostIdLookup(),
+  };
 }
 
 function writeOutput(plan: ImportPlan, options: ImportOptions): void {
@@ -118,7 +121,8 @@ export async function runImport(
   io: Io,
   convert?: Convert,
 ): Promise<number> {
-  const plan = planFromDisk(options, convert ?? (await loadConverter()));
+  const source = readSource(options);
+  const plan = planImport(source, convert ?? (await loadConverter()));
   writeOutput(plan, options);
   const items = orderItems([
     ...plan.report,

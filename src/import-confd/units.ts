@@ -6,7 +6,7 @@ import type { Report } from "./report.ts";
 
 /** `etcdctl [global flags] <v2 command> args`, as a unit's Exec line or a shell line holds it. */
 const V2_CALL =
-  /((?:[^\s'"]*\/)?etcdctl)((?:\s+--?[\w-]+(?:[=\s](?!(?:set|mk|update|rm|rmdir|mkdir|setdir|updatedir)\b)\S+)?)*)\s+(set|mk|update|rm|rmdir|mkdir|setdir|updatedir)\b((?:\s+(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s'"]+))*)/;
+  /((?:(?:\/[\w.-]+)*\/)?etcdctl)((?:\s+--?[\w-]+(?:[=\s](?!(?:set|mk|update|rm|rmdir|mkdir|setdir|updatedir)\b)\S+)?)*)\s+(set|mk|update|rm|rmdir|mkdir|setdir|updatedir)\b((?:\s+(?:"(?:[^"\\]|\\.)*"|'[^']*'|[^\s'"]+))*)/;
 
 /** The words of an argument list, quotes kept. */
 function words(text: string): string[] {
