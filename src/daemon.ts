@@ -14,7 +14,7 @@ import { daemonAdmin } from "./daemon-admin.ts";
 import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
 import { daemonSnapshots } from "./daemon-snapshots.ts";
 import { createDesiredStore } from "./desired.ts";
-import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import { createDiscovery } from "./discovery/create.ts";
 import type { Discovery } from "./discovery/types.ts";
 import { createDaemonEvents } from "./events/wiring.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
@@ -62,7 +62,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     onReloaded: observations.reloaded,
     onRolledBack: observations.rolledBack,
   });
-  const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
+  const discovery = options.discovery ?? createDiscovery(config, log);
   const overrides = events.operator;
   const reconciler = events.reconciler(
     daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, overrides }),

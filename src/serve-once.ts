@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createConfigFile } from "./apply/config-file.ts";
 import type { SluiceConfig } from "./config/schema.ts";
-import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import { createDiscovery } from "./discovery/create.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { countServers } from "./model/build.ts";
 import { createRenderPipeline, preflight, requireHaproxy } from "./pipeline.ts";
@@ -17,7 +17,7 @@ export async function renderOnce(
   const haproxy = requireHaproxy(config);
   preflight(config);
   const pipeline = createRenderPipeline(config);
-  const discovery = createEtcdDiscovery(config.etcd, log);
+  const discovery = createDiscovery(config, log);
   try {
     const { kvs, revision } = await discovery.snapshot();
     const { model, text } = pipeline.renderKeys(kvs, revision);

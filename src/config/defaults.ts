@@ -1,10 +1,11 @@
 // Every sluice.toml field in one table: its default as written in TOML, what it does, its bounds.
 
 import type { SectionFields } from "./field-spec.ts";
+import { FILE_FIELDS } from "./file-fields.ts";
 import { HEALTH_FIELDS, SERVICE_HEALTH_FIELDS } from "./health-fields.ts";
 import { TOP_FIELDS } from "./top-fields.ts";
 
-export { TOP_FIELDS };
+export { FILE_FIELDS, TOP_FIELDS };
 
 /** `[etcd]`: where registrations live and how sluice connects. */
 export const ETCD_FIELDS = {
@@ -237,6 +238,7 @@ export const SERVICE_FIELDS = {
 export const FIELDS = {
   "": TOP_FIELDS, etcd: ETCD_FIELDS, haproxy: HAPROXY_FIELDS,
   apply: APPLY_FIELDS, admin: ADMIN_FIELDS, health: HEALTH_FIELDS, service: SERVICE_FIELDS,
+  file: FILE_FIELDS,
 } as const satisfies Record<string, SectionFields>;
 
 export type SectionName = keyof typeof FIELDS;

@@ -22,6 +22,7 @@ import {
 } from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
+import { resolveDiscovery } from "./resolve-file.ts";
 import { resolveHealth, resolveServiceHealth } from "./resolve-health.ts";
 import type {
   AdminConfig,
@@ -49,6 +50,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const stateDir = topFields.path("state_dir");
   const logLevel = topFields.choice("log_level");
   const logFormat = topFields.choice("log_format");
+  const { discovery, fileDiscovery } = resolveDiscovery(context);
   const etcd = resolveEtcd(context);
   const haproxy = root.haproxy === undefined ? undefined : resolveHaproxy(context, stateDir);
   const apply = resolveApply(context);
@@ -56,13 +58,17 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const health = resolveHealth(context);
   const services = resolveServices(root.service, context, health);
   // Only a daemon that checks and removes takes part in the removal leader's election.
-  const removes = haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
+  const removes =
+    discovery !== "file" && haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
   const overlap = removes ? electionOverlap(etcd.prefix) : undefined;
   if (overlap !== undefined) {
     throw new ConfigError(`${locate("etcd", "prefix")}: etcd.prefix: "${etcd.prefix}": ${overlap}`);
   }
   rejectUnknownSections(root, locate);
-  return { file, stateDir, logLevel, logFormat, etcd, haproxy, apply, admin, health, services };
+  return {
+    ...{ file, stateDir, logLevel, logFormat, discovery, fileDiscovery },
+    ...{ etcd, haproxy, apply, admin, health, services },
+  };
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {

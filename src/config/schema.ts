@@ -178,6 +178,16 @@ export type ServiceOverride = {
   healthFall?: number;
 };
 
+export type FileConfig = {
+  /** Key file, JSON, YAML or TOML by its extension; nested maps flatten to `/a/b` keys as
+   * confd's file backend does; relative to the config file's directory; watched. Required with
+   * `discovery = "file"`. */
+  path: string;
+};
+
+/** Where the keys come from: etcd, or a key file (`[file]`). */
+export type DiscoverySource = "etcd" | "file";
+
 export type SluiceConfig = {
   /** Path of the file this came from (for messages and relative paths). */
   file: string;
@@ -187,6 +197,11 @@ export type SluiceConfig = {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Log lines as JSON objects or as logfmt. Default `"json"`. */
   logFormat: "json" | "logfmt";
+  /** Where the keys come from: `"etcd"`, or `"file"`: the key file of `[file]`.
+   * Default `"etcd"`. */
+  discovery: DiscoverySource;
+  /** The `[file]` section: the key file; set when `discovery = "file"`. */
+  fileDiscovery: FileConfig | undefined;
   etcd: EtcdConfig;
   /** Absent when the file has no `[haproxy]` section. */
   haproxy: HaproxyConfig | undefined;

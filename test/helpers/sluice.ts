@@ -18,6 +18,8 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
+  /** Top-level lines put before the first section (`discovery = "file"`). */
+  topToml?: string;
   /** Readiness wait for the admin API, ms (large configs start slower). */
   startTimeoutMs?: number;
   /** `[haproxy]` lines added to the generated section. */
@@ -147,6 +149,7 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
     `state_dir = "state"
 log_format = "${options.logFormat ?? "logfmt"}"
 log_level = "${options.logLevel ?? "info"}"
+${options.topToml ?? ""}
 
 [etcd]
 endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}

@@ -69,6 +69,7 @@ const SCHEMA_TYPES: Record<string, string> = {
   admin: "AdminConfig",
   health: "HealthConfig",
   service: "ServiceOverride",
+  file: "FileConfig",
 };
 
 /** The SluiceConfig property of a field: camelCase, and `Ms` for durations. */

@@ -27,6 +27,8 @@ describe("resolveConfig defaults", () => {
       stateDir: "/var/lib/sluice",
       logLevel: "info",
       logFormat: "json",
+      discovery: "etcd",
+      fileDiscovery: undefined,
       etcd: {
         endpoints: ["http://127.0.0.1:2379"],
         prefix: "/apps/",
