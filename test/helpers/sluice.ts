@@ -18,6 +18,10 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
+  /** The whole sluice.toml instead of the generated one (a config made elsewhere, e.g. by
+   * `lbctl import-confd`): given the test directory it is written to and the `[admin]` section
+   * the helper talks to. Files it names must be put into `dir` by the callback. */
+  configText?: (context: { dir: string; adminToml: string }) => string;
   /** Top-level lines put before the first section (`discovery = "file"`). */
   topToml?: string;
   /** Readiness wait for the admin API, ms (large configs start slower). */
@@ -144,9 +148,11 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
   const tokenFile = join(dir, "admin.token");
   if (adminToken !== undefined) writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o640 });
   if (options.template !== undefined) writeFileSync(templateFile, options.template);
-  writeFileSync(
-    configFile,
-    `state_dir = "state"
+  const adminToml = `[admin]
+listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
+${adminToken === undefined ? "" : 'token_file = "admin.token"'}
+`;
+  const generated = () => `state_dir = "state"
 log_format = "${options.logFormat ?? "logfmt"}"
 log_level = "${options.logLevel ?? "info"}"
 ${options.topToml ?? ""}
@@ -165,13 +171,10 @@ stats_bind = "127.0.0.1:${statsPort}"
 hard_stop_after = "5s"
 ${options.haproxyToml ?? ""}
 
-[admin]
-listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
-${adminToken === undefined ? "" : 'token_file = "admin.token"'}
-
+${adminToml}
 ${options.extraToml ?? ""}
-`,
-  );
+`;
+  writeFileSync(configFile, options.configText?.({ dir, adminToml }) ?? generated());
   if (options.owner) {
     for (const path of [dir, configFile, templateFile, tokenFile].filter((path) =>
       existsSync(path),
