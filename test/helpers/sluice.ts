@@ -18,9 +18,9 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
-  /** The whole sluice.toml instead of the generated one (a config made elsewhere, e.g. by
-   * `lbctl import-confd`): given the test directory it is written to and the `[admin]` section
-   * the helper talks to. Files it names must be put into `dir` by the callback. */
+  /** The whole sluice.toml, written over the generated one (a config made elsewhere, e.g. by
+   * `lbctl import-confd`). Given the test directory (files the config names go there) and the
+   * `[admin]` section the helper talks to. */
   configText?: (context: { dir: string; adminToml: string }) => string;
   /** Top-level lines put before the first section (`discovery = "file"`). */
   topToml?: string;
@@ -148,11 +148,9 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
   const tokenFile = join(dir, "admin.token");
   if (adminToken !== undefined) writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o640 });
   if (options.template !== undefined) writeFileSync(templateFile, options.template);
-  const adminToml = `[admin]
-listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
-${adminToken === undefined ? "" : 'token_file = "admin.token"'}
-`;
-  const generated = () => `state_dir = "state"
+  writeFileSync(
+    configFile,
+    `state_dir = "state"
 log_format = "${options.logFormat ?? "logfmt"}"
 log_level = "${options.logLevel ?? "info"}"
 ${options.topToml ?? ""}
@@ -171,10 +169,18 @@ stats_bind = "127.0.0.1:${statsPort}"
 hard_stop_after = "5s"
 ${options.haproxyToml ?? ""}
 
-${adminToml}
+[admin]
+listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
+${adminToken === undefined ? "" : 'token_file = "admin.token"'}
+
 ${options.extraToml ?? ""}
-`;
-  writeFileSync(configFile, options.configText?.({ dir, adminToml }) ?? generated());
+`,
+  );
+  if (options.configText) {
+    const token = adminToken === undefined ? "" : 'token_file = "admin.token"\n';
+    const adminToml = `[admin]\nlisten = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"\n${token}`;
+    writeFileSync(configFile, options.configText({ dir, adminToml }));
+  }
   if (options.owner) {
     for (const path of [dir, configFile, templateFile, tokenFile].filter((path) =>
       existsSync(path),
