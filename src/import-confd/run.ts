@@ -101,9 +101,11 @@ function writeOutput(plan: ImportPlan, options: ImportOptions): void {
 
 /** Contract 2's converter, loaded when the command runs. */
 async function loadConverter(): Promise<Convert> {
-  // A computed specifier: src/gotemplate/convert.ts is written on another branch (Contract 2).
-  const specifier = "../gotemplate/convert.ts";
-  const module = (await import(specifier)) as { convertGoTemplate: Convert };
+  // A static specifier, so the compiled executable bundles it. src/gotemplate/convert.ts comes
+  // from the converter's branch; until it is merged this line has no module to check against.
+  // biome-ignore lint/suspicious/noTsIgnore: ts-expect-error would fail once the module exists
+  // @ts-ignore: remove once src/gotemplate/convert.ts is on this branch
+  const module: { convertGoTemplate: Convert } = await import("../gotemplate/convert.ts");
   return module.convertGoTemplate;
 }
 
