@@ -2,7 +2,14 @@
 // writes sluice.toml, the templates and the password file, copies v2 keys when asked, and prints
 // the report. Exit code: 0 when everything converted exactly, 1 when the report has a problem.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Io } from "../cli/command-kit.ts";
 import { ConfigError } from "../errors.ts";
@@ -96,6 +103,8 @@ function writeOutput(plan: ImportPlan, options: ImportOptions): void {
     const path = join(options.out, file.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, file.text, { mode: file.mode ?? 0o644 });
+    // The mode given to writeFileSync applies only to a new file (--force over an old one).
+    chmodSync(path, file.mode ?? 0o644);
   }
 }
 
