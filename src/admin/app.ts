@@ -24,7 +24,8 @@ export type AdminHandlers = {
   serverHealth?(key: string): ServerHealthView;
   /** Every rejected registration (status lists the first 100). */
   rejected(): readonly Rejected[];
-  /** What the next apply would do; with `diff`, also the unified diff of haproxy.cfg. */
+  /** What the next apply would do; with `diff`, also the unified diff of haproxy.cfg and of every
+   * `[[template]]` file. */
   plan(options?: { diff: boolean }): unknown;
   /** The haproxy.cfg being served, if any. */
   config(): string | undefined;
@@ -100,9 +101,9 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
   });
 
   addRejectedRoute(app, handlers);
-  app.get("/v1/plan", readAccess, (context) => {
+  app.get("/v1/plan", readAccess, async (context) => {
     const diff = ["1", "true"].includes(context.req.query("diff") ?? "");
-    return context.json(handlers.plan({ diff }) as object);
+    return context.json((await handlers.plan({ diff })) as object);
   });
 
   if (handlers.events) addEventRoutes(app, handlers.events);

@@ -47,6 +47,8 @@ export type SluiceOptions = {
   logFormat?: "json" | "logfmt";
   /** `log_level`; default info. */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** `false`: no `[haproxy]` section (the plain renderer of `[[template]]` files). */
+  haproxy?: false;
 };
 
 export type TestSluice = {
@@ -147,6 +149,15 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
         Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex"));
   const tokenFile = join(dir, "admin.token");
   if (adminToken !== undefined) writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o640 });
+  const haproxySection = `[haproxy]
+template = "haproxy.cfg.liquid"
+runtime_dir = "run"
+reload = "${options.mode ?? "master-worker"}"
+bind = "127.0.0.1:${httpPort}"
+stats_bind = "127.0.0.1:${statsPort}"
+hard_stop_after = "5s"
+${options.haproxyToml ?? ""}
+`;
   if (options.template !== undefined) writeFileSync(templateFile, options.template);
   writeFileSync(
     configFile,
@@ -160,17 +171,10 @@ endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}
 prefix = "/apps/"
 ${options.etcdToml ?? ""}
 
-[haproxy]
-template = "haproxy.cfg.liquid"
-runtime_dir = "run"
-reload = "${options.mode ?? "master-worker"}"
-bind = "127.0.0.1:${httpPort}"
-stats_bind = "127.0.0.1:${statsPort}"
-hard_stop_after = "5s"
-${options.haproxyToml ?? ""}
-
+${options.haproxy === false ? "" : haproxySection}
 [admin]
 listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
+${options.haproxy === false ? 'socket = "run/admin.sock"' : ""}
 ${adminToken === undefined ? "" : 'token_file = "admin.token"'}
 
 ${options.extraToml ?? ""}
