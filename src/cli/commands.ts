@@ -122,6 +122,21 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  "import-confd": {
+    summary:
+      "convert a confd confdir (confd.toml, conf.d/*.toml, Go templates) into sluice.toml and Liquid templates; prints a report, exits 1 when something needs you",
+    usage:
+      "import-confd [DIR] --out DIR [--units FILE]... [--force] [--copy-v2-keys [--v2-endpoint URL,...] [--etcd URL,...] [--overwrite]] [--json]",
+    valued: ["out", "v2-endpoint", "etcd"],
+    booleans: ["copy-v2-keys", "overwrite", "force", "json"],
+    repeated: ["units"],
+    async run(args, io) {
+      const { importArgs } = await import("../import-confd/args.ts");
+      const { runImport } = await import("../import-confd/run.ts");
+      return runImport(importArgs(args), io);
+    },
+  },
+
   completion: {
     summary: "print the bash completion script (the RPM installs it)",
     usage: "completion bash",

@@ -18,6 +18,10 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
+  /** The whole sluice.toml, written over the generated one (a config made elsewhere, e.g. by
+   * `lbctl import-confd`). Given the test directory (files the config names go there) and the
+   * `[admin]` section the helper talks to. */
+  configText?: (context: { dir: string; adminToml: string }) => string;
   /** Top-level lines put before the first section (`discovery = "file"`). */
   topToml?: string;
   /** Readiness wait for the admin API, ms (large configs start slower). */
@@ -176,6 +180,11 @@ ${adminToken === undefined ? "" : 'token_file = "admin.token"'}
 ${options.extraToml ?? ""}
 `,
   );
+  if (options.configText) {
+    const token = adminToken === undefined ? "" : 'token_file = "admin.token"\n';
+    const adminToml = `[admin]\nlisten = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"\n${token}`;
+    writeFileSync(configFile, options.configText({ dir, adminToml }));
+  }
   if (options.owner) {
     for (const path of [dir, configFile, templateFile, tokenFile].filter((path) =>
       existsSync(path),
