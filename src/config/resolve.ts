@@ -24,6 +24,7 @@ import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
 import { resolveDiscovery } from "./resolve-file.ts";
 import { resolveHealth, resolveServiceHealth } from "./resolve-health.ts";
+import { resolveTemplates, resolveTrustedPrefixes } from "./resolve-templates.ts";
 import type {
   AdminConfig,
   ApplyConfig,
@@ -57,6 +58,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const admin = resolveAdmin(context, haproxy?.runtimeDir ?? HAPROXY_FIELDS.runtime_dir.default);
   const health = resolveHealth(context);
   const services = resolveServices(root.service, context, health);
+  const templates = resolveTemplates(context);
   // Only a daemon that checks and removes takes part in the removal leader's election.
   const removes =
     discovery !== "file" && haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
@@ -67,7 +69,7 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   rejectUnknownSections(root, locate);
   return {
     ...{ file, stateDir, logLevel, logFormat, discovery, fileDiscovery },
-    ...{ etcd, haproxy, apply, admin, health, services },
+    ...{ etcd, haproxy, apply, admin, health, services, templates },
   };
 }
 
@@ -105,6 +107,7 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     renderMemoryLimit: haproxyFields.integer("render_memory_limit"),
     templateSizeLimit: haproxyFields.integer("template_size_limit"),
     cookieKey: haproxyFields.string("cookie_key"),
+    trustedPrefixes: resolveTrustedPrefixes(haproxyFields),
   };
   // HAProxy's sockets live in runtime_dir; `haproxy -c` binds none, so check their length here.
   const masterSocket = runtimePaths(haproxy.runtimeDir).masterSocket;

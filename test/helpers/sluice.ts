@@ -18,6 +18,10 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
+  /** The whole sluice.toml, written over the generated one (a config made elsewhere, e.g. by
+   * `lbctl import-confd`). Given the test directory (files the config names go there) and the
+   * `[admin]` section the helper talks to. */
+  configText?: (context: { dir: string; adminToml: string }) => string;
   /** Top-level lines put before the first section (`discovery = "file"`). */
   topToml?: string;
   /** Readiness wait for the admin API, ms (large configs start slower). */
@@ -43,6 +47,8 @@ export type SluiceOptions = {
   logFormat?: "json" | "logfmt";
   /** `log_level`; default info. */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** `false`: no `[haproxy]` section (the plain renderer of `[[template]]` files). */
+  haproxy?: false;
 };
 
 export type TestSluice = {
@@ -143,6 +149,15 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
         Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex"));
   const tokenFile = join(dir, "admin.token");
   if (adminToken !== undefined) writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o640 });
+  const haproxySection = `[haproxy]
+template = "haproxy.cfg.liquid"
+runtime_dir = "run"
+reload = "${options.mode ?? "master-worker"}"
+bind = "127.0.0.1:${httpPort}"
+stats_bind = "127.0.0.1:${statsPort}"
+hard_stop_after = "5s"
+${options.haproxyToml ?? ""}
+`;
   if (options.template !== undefined) writeFileSync(templateFile, options.template);
   writeFileSync(
     configFile,
@@ -156,22 +171,20 @@ endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}
 prefix = "/apps/"
 ${options.etcdToml ?? ""}
 
-[haproxy]
-template = "haproxy.cfg.liquid"
-runtime_dir = "run"
-reload = "${options.mode ?? "master-worker"}"
-bind = "127.0.0.1:${httpPort}"
-stats_bind = "127.0.0.1:${statsPort}"
-hard_stop_after = "5s"
-${options.haproxyToml ?? ""}
-
+${options.haproxy === false ? "" : haproxySection}
 [admin]
 listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
+${options.haproxy === false ? 'socket = "run/admin.sock"' : ""}
 ${adminToken === undefined ? "" : 'token_file = "admin.token"'}
 
 ${options.extraToml ?? ""}
 `,
   );
+  if (options.configText) {
+    const token = adminToken === undefined ? "" : 'token_file = "admin.token"\n';
+    const adminToml = `[admin]\nlisten = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"\n${token}`;
+    writeFileSync(configFile, options.configText({ dir, adminToml }));
+  }
   if (options.owner) {
     for (const path of [dir, configFile, templateFile, tokenFile].filter((path) =>
       existsSync(path),

@@ -112,7 +112,7 @@ describe("runCommand", () => {
       expect(result.out).toBe(
         [
           `ok: ${file}, the default template, haproxy -c`,
-          "defaults: 51 of 55 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
+          "defaults: 52 of 56 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
           "",
         ].join("\n"),
       );

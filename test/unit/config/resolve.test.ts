@@ -70,6 +70,7 @@ describe("resolveConfig defaults", () => {
         leaderTtlMs: 10_000,
       },
       services: [],
+      templates: [],
     });
   });
 
@@ -91,6 +92,7 @@ describe("resolveConfig defaults", () => {
       renderMemoryLimit: 10_000_000,
       templateSizeLimit: 1_000_000,
       cookieKey: "sluice",
+      trustedPrefixes: [],
     });
   });
 
