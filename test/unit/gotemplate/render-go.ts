@@ -5,11 +5,7 @@ import { createRenderer } from "../../../src/render/render.ts";
 
 export type Entry = { key: string; value: string };
 
-type KeyRenderer = {
-  renderKeys(source: string, name: string, entries: Entry[]): string;
-};
-
-const renderer = createRenderer() as unknown as KeyRenderer;
+const renderer = createRenderer();
 
 /** Converts `source` (which must convert exactly) and renders it with the keys of `entries`. */
 export function renderGo(source: string, entries: Entry[] = [], keyPrefix?: string): string {
