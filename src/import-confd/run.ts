@@ -110,12 +110,9 @@ function writeOutput(plan: ImportPlan, options: ImportOptions): void {
 
 /** Contract 2's converter, loaded when the command runs. */
 async function loadConverter(): Promise<Convert> {
-  // A static specifier, so the compiled executable bundles it. src/gotemplate/convert.ts comes
-  // from the converter's branch; until it is merged this line has no module to check against.
-  // biome-ignore lint/suspicious/noTsIgnore: ts-expect-error would fail once the module exists
-  // @ts-ignore: remove once src/gotemplate/convert.ts is on this branch
-  const module: { convertGoTemplate: Convert } = await import("../gotemplate/convert.ts");
-  return module.convertGoTemplate;
+  // A static specifier, so the compiled executable bundles it.
+  const { convertGoTemplate } = await import("../gotemplate/convert.ts");
+  return convertGoTemplate;
 }
 
 /** Copies the v2 keys and reports what it did. */
