@@ -1,6 +1,7 @@
 // Converts real public confd templates (test/fixtures/confd-public/*) to Liquid and renders them
 // against hand-designed keys: the output must equal what confd itself produces, byte for byte, or
-// the converter must name every construct it cannot convert exactly (file:line and what).
+// the converter must name every construct it cannot convert exactly (file:line and what), or, where
+// confd itself fails at a line, the converter lists that line or the render fails there too.
 
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -27,6 +28,18 @@ function readText(dir: string, file: string): string | undefined {
 function readStringMap(dir: string, file: string): Record<string, string> {
   const text = readText(dir, file);
   return text === undefined ? {} : (JSON.parse(text) as Record<string, string>);
+}
+
+/** The fixture's keys.json as key store entries. */
+function keyEntries(dir: string): { key: string; value: string }[] {
+  return Object.entries(readStringMap(dir, "keys.json")).map(([key, value]) => ({ key, value }));
+}
+
+/** Renders converted Liquid over the fixture's keys, with its env.json variables set. */
+function renderFixture(dir: string, liquid: string): string {
+  return withEnv(readStringMap(dir, "env.json"), () =>
+    createRenderer().renderKeys(liquid, FILE, keyEntries(dir)),
+  );
 }
 
 /** Lines `template.tmpl:<line>: <substring of the message>` of expected-problems.txt. */
@@ -68,17 +81,13 @@ describe("public confd templates", () => {
     const source = readFileSync(join(dir, FILE), "utf8");
     const expected = readText(dir, "expected.txt");
     const expectedProblems = readText(dir, "expected-problems.txt");
+    const expectedError = readText(dir, "expected-error.txt")?.trim();
 
     if (expected !== undefined) {
       test(`${name} converts exactly and renders as confd does`, () => {
         const conversion = convertGoTemplate(source, { file: FILE });
         expect(conversion.problems).toEqual([]);
-        const keys = readStringMap(dir, "keys.json");
-        const entries = Object.entries(keys).map(([key, value]) => ({ key, value }));
-        const output = withEnv(readStringMap(dir, "env.json"), () =>
-          createRenderer().renderKeys(conversion.liquid, FILE, entries),
-        );
-        expect(output).toBe(expected);
+        expect(renderFixture(dir, conversion.liquid)).toBe(expected);
       });
     } else if (expectedProblems !== undefined) {
       test(`${name} reports what it cannot convert, with file and line`, () => {
@@ -93,9 +102,17 @@ describe("public confd templates", () => {
           expect({ found, wanted, problems }).toMatchObject({ found: true });
         }
       });
+    } else if (expectedError !== undefined) {
+      test(`${name} fails where confd fails (${expectedError}), or says it cannot convert it`, () => {
+        const line = Number(expectedError.split(":")[1]);
+        const conversion = convertGoTemplate(source, { file: FILE });
+        if (conversion.problems.some((problem) => problem.line === line)) return;
+        expect(conversion.problems).toEqual([]);
+        expect(() => renderFixture(dir, conversion.liquid)).toThrow(`${expectedError}:`);
+      });
     } else {
-      test(`${name} has expected.txt or expected-problems.txt`, () => {
-        throw new Error(`${name}: neither expected.txt nor expected-problems.txt`);
+      test(`${name} has expected.txt, expected-problems.txt or expected-error.txt`, () => {
+        throw new Error(`${name}: no expected.txt, expected-problems.txt or expected-error.txt`);
       });
     }
   }
