@@ -9,6 +9,7 @@ import { unifiedDiff } from "./line-diff.ts";
 import type { Logger, LogLevel } from "./log.ts";
 import type { RenderPipeline } from "./pipeline.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
+import type { ResourceLoop } from "./resources/resource-loop.ts";
 import type { Status } from "./status.ts";
 import type { Readiness } from "./systemd/readiness.ts";
 
@@ -29,6 +30,8 @@ export function daemonAdmin(pieces: {
   log?: Logger & Partial<{ level(): LogLevel; setLevel(level: LogLevel): void }>;
   pipeline: Pick<RenderPipeline, "render">;
   events: Pick<DaemonEvents, "bus" | "operator" | "withOverrides">;
+  /** The `[[template]]` files, whose diffs `plan --diff` lists too; none when omitted. */
+  templates?: Pick<ResourceLoop, "plan">;
 }): ReturnType<typeof createAdminApp> {
   const { reconciler, desired, file, cycle, readiness, token, events } = pieces;
   return createAdminApp({
@@ -36,7 +39,7 @@ export function daemonAdmin(pieces: {
     services: () => events.withOverrides(reconciler.served().services),
     serverHealth: pieces.serverHealth,
     rejected: () => reconciler.latest().rejected,
-    plan: (options) => {
+    plan: async (options) => {
       const current = desired.current();
       const prepared = reconciler.prepare(current);
       const answer = { revision: current.revision, plan: prepared.plan, held: prepared.holds };
@@ -47,7 +50,8 @@ export function daemonAdmin(pieces: {
         prepared.catchUp ??
         pieces.pipeline.render(prepared.model, prepared.layout);
       const served = file.read() ?? "";
-      return { ...answer, diff: unifiedDiff(served, next, DIFF_NAMES) };
+      const files = (await pieces.templates?.plan()) ?? [];
+      return { ...answer, diff: unifiedDiff(served, next, DIFF_NAMES), files };
     },
     events: events.bus,
     backendAction: (service, backend, action) =>

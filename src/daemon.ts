@@ -14,7 +14,7 @@ import { daemonAdmin } from "./daemon-admin.ts";
 import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
 import { daemonSnapshots } from "./daemon-snapshots.ts";
 import { createDesiredStore } from "./desired.ts";
-import { createEtcdDiscovery } from "./discovery/etcd.ts";
+import { createDiscovery } from "./discovery/create.ts";
 import type { Discovery } from "./discovery/types.ts";
 import { createDaemonEvents } from "./events/wiring.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
@@ -26,6 +26,7 @@ import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, startParts } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRenderPipeline, preflight, requireHaproxy, serverStateFile } from "./pipeline.ts";
+import { createResourceLoop } from "./resources/resource-loop.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
 import { buildStatus, systemdFacts } from "./status-report.ts";
 import { createSystemdPart } from "./systemd/part.ts";
@@ -62,7 +63,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     onReloaded: observations.reloaded,
     onRolledBack: observations.rolledBack,
   });
-  const discovery = options.discovery ?? createEtcdDiscovery(config.etcd, log);
+  const discovery = options.discovery ?? createDiscovery(config, log);
   const overrides = events.operator;
   const reconciler = events.reconciler(
     daemonReconciler(config, { pipeline, applier, file, supervisor, paths, log, overrides }),
@@ -74,6 +75,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     publish: events.publish,
   });
   const desired = createDesiredStore();
+  // [[template]] files: the same key sets, applied apart from HAProxy's.
+  const templates = createResourceLoop(config, { current: desired.current, log, events });
   const record = createApplyRecord(undefined, {
     applied: (outcome, latencyMs) => observations.applied(APPLIED_VIA[outcome], latencyMs),
     failed: observations.applyFailed,
@@ -102,16 +105,17 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     buildStatus({
       ...{ discovery, supervisor, reconciler, desired, record, cycle, health, remover },
       overrides: overrides.list,
+      templates: templates.status,
     });
   const app = daemonAdmin({
-    ...{ reconciler, desired, file, cycle, token, status, log, pipeline, events },
+    ...{ reconciler, desired, file, cycle, token, status, log, pipeline, events, templates },
     serverHealth: (key) => serverHealthView(health, key),
     readiness: systemd.readiness,
     observed: observations.view,
   });
   return {
     ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots },
-    ...{ app, systemd, health, removal, events },
+    ...{ app, systemd, health, removal, events, templates },
   };
 }
 
@@ -142,7 +146,7 @@ function daemonParts(
       async stop() {
         coalescer.cancel();
         snapshots.cancel();
-        await cycle.stop();
+        await Promise.all([cycle.stop(), pieces.templates.stop()]);
       },
     },
     admin,
@@ -167,6 +171,7 @@ function daemonParts(
             pieces.events.changed(kvs, revision);
             desired.fromEtcd(kvs, revision);
             coalescer.poke();
+            pieces.templates.changed();
           },
           onState(state) {
             pieces.events.etcdState(state);
@@ -190,6 +195,7 @@ function daemonParts(
     log.info("SIGHUP: rendering again");
     // systemd's reload signal: a reload window for it (Type=notify-reload works too).
     void readiness.reloading(() => cycle.queue.request("apply")).catch(() => undefined);
+    void pieces.templates.applyNow();
   }
 }
 

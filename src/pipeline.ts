@@ -66,6 +66,9 @@ export function renderSettings(
     defaultService:
       haproxy.defaultService || (model.defaultService ?? model.services[0]?.name) || "",
     health,
+    // Only with trusted prefixes, so the settings (and the fast path's template key) stay as they
+    // were without.
+    ...(model.trusted ? { rawEntries: model.trusted } : {}),
   };
 }
 
@@ -83,6 +86,7 @@ export function modelOptions(
     revision,
     overrides: config.services,
     retain: defaultService ? [...retain, defaultService] : retain,
+    trustedPrefixes: config.haproxy?.trustedPrefixes ?? [],
     ...(defaultService ? { defaultService } : {}),
   };
 }

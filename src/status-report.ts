@@ -11,6 +11,7 @@ import { countServers } from "./model/build.ts";
 import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Override } from "./overrides/store.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
+import type { TemplateStatus } from "./resources/record.ts";
 import type { Status } from "./status.ts";
 import type { StatusFacts } from "./systemd/status-line.ts";
 import { VERSION } from "./version.ts";
@@ -28,6 +29,8 @@ export type StatusSources = {
   remover?: () => HealthRemoverStatus;
   /** Operator overrides in force; without: none. */
   overrides?: () => Override[];
+  /** The `[[template]]` resources' status; without: none. */
+  templates?: () => TemplateStatus[];
 };
 
 export async function buildStatus(sources: StatusSources): Promise<Status> {
@@ -85,6 +88,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
     held: reconciler.holds(),
     health: healthStatus(served.services, sources.health, sources.remover),
     overrides: sources.overrides?.() ?? [],
+    templates: sources.templates?.() ?? [],
   };
 }
 

@@ -8,6 +8,7 @@ import type { Hold } from "./model/guards.ts";
 import type { Rejected } from "./model/types.ts";
 import type { Override } from "./overrides/store.ts";
 import type { FastPathState } from "./reconcile/types.ts";
+import type { TemplateStatus } from "./resources/record.ts";
 
 export type Status = {
   version: string;
@@ -76,4 +77,6 @@ export type Status = {
   health: HealthStatus;
   /** Operator overrides in force (drain, maint), oldest first; lost when sluice restarts. */
   overrides: Override[];
+  /** The `[[template]]` resources: what each last rendered, changed, checked and reloaded. */
+  templates: TemplateStatus[];
 };

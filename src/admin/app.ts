@@ -1,6 +1,6 @@
 // The admin HTTP API (Hono): health, readiness, status, metrics, served config and forced reload.
 
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
 import { addEventRoutes } from "../events/routes.ts";
@@ -9,8 +9,8 @@ import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
 import type { Rejected, Service } from "../model/types.ts";
 import { addBackendActionRoutes, type BackendActionHandler } from "../overrides/routes.ts";
 import type { Status } from "../status.ts";
-import { type AdminEnv, accessControl, mutating, readAccess } from "./access.ts";
-import { answerError } from "./error-response.ts";
+import { type AdminEnv, mutating, readAccess } from "./access.ts";
+import { createBaseAdminApp } from "./base-app.ts";
 import { addLogLevelRoutes, type LogLevelControl } from "./log-level.ts";
 import { renderMetrics } from "./metrics.ts";
 import type { ObservationsView } from "./metrics-observations.ts";
@@ -24,7 +24,8 @@ export type AdminHandlers = {
   serverHealth?(key: string): ServerHealthView;
   /** Every rejected registration (status lists the first 100). */
   rejected(): readonly Rejected[];
-  /** What the next apply would do; with `diff`, also the unified diff of haproxy.cfg. */
+  /** What the next apply would do; with `diff`, also the unified diff of haproxy.cfg and of every
+   * `[[template]]` file. */
   plan(options?: { diff: boolean }): unknown;
   /** The haproxy.cfg being served, if any. */
   config(): string | undefined;
@@ -60,19 +61,7 @@ function readinessProblems(status: Status): string[] {
  * is guarded (access.ts): `mutating` on POST/PUT/DELETE, `readAccess` on GETs.
  */
 export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
-  const app = new Hono<AdminEnv>();
-  app.use(accessControl(() => handlers.token()));
-
-  app.onError((error, context) => answerError(error, context));
-  app.notFound((context) =>
-    answerError(
-      new SluiceError("not_found", `no such endpoint: ${context.req.method} ${context.req.path}`),
-      context,
-    ),
-  );
-
-  // The probes stay open on every listener: a load balancer in front checks them without a token.
-  app.get("/healthz", (context) => context.text("ok\n"));
+  const app = createBaseAdminApp(() => handlers.token());
   addStatusPage(app);
 
   app.get("/readyz", async (context) => {
@@ -100,9 +89,9 @@ export function createAdminApp(handlers: AdminHandlers): Hono<AdminEnv> {
   });
 
   addRejectedRoute(app, handlers);
-  app.get("/v1/plan", readAccess, (context) => {
+  app.get("/v1/plan", readAccess, async (context) => {
     const diff = ["1", "true"].includes(context.req.query("diff") ?? "");
-    return context.json(handlers.plan({ diff }) as object);
+    return context.json((await handlers.plan({ diff })) as object);
   });
 
   if (handlers.events) addEventRoutes(app, handlers.events);

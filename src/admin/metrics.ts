@@ -7,6 +7,7 @@ import type { Status } from "../status.ts";
 import { formatMetrics, type Metric, type Sample } from "./metrics-format.ts";
 import type { ObservationsView } from "./metrics-observations.ts";
 import { observedMetrics } from "./metrics-observed.ts";
+import { templateMetrics } from "./metrics-templates.ts";
 
 /** 1 for true, 0 for false. */
 const asGauge = (value: boolean): number => (value ? 1 : 0);
@@ -204,6 +205,7 @@ function metricsOf(
     ...applyMetrics(status),
     ...servedMetrics(status, rejected),
     ...healthMetrics(status),
+    ...templateMetrics(status),
     ...(observed ? observedMetrics(observed) : []),
   ];
 }

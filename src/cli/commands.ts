@@ -20,20 +20,25 @@ export type { Command, Io } from "./command-kit.ts";
 /** Every command by name. */
 export const COMMANDS: Record<string, Command> = {
   serve: {
-    summary: "run the daemon: follow etcd, render haproxy.cfg, supervise HAProxy",
+    summary:
+      "run the daemon: follow etcd, render haproxy.cfg and [[template]] files, supervise HAProxy",
     usage: "serve [--config FILE] [--once]",
     valued: ["config"],
     booleans: ["once"],
     async run(args) {
       const { loadConfig } = await import("../config/load.ts");
-      const daemon = await import("../daemon.ts");
-      const once = await import("../serve-once.ts");
+      const { requireSomethingToServe } = await import("../config/resolve-templates.ts");
       const config = loadConfig(configPath(args));
+      requireSomethingToServe(config);
       if (args.flags.get("once")) {
-        await once.renderOnce(config);
+        await (await import("../serve-once.ts")).renderOnce(config);
         return 0;
       }
-      return daemon.runDaemon(config);
+      // Without [haproxy]: a plain renderer of the [[template]] files, as confd is.
+      if (!config.haproxy) {
+        return (await import("../resources/render-daemon.ts")).runRenderDaemon(config);
+      }
+      return (await import("../daemon.ts")).runDaemon(config);
     },
   },
 
@@ -114,6 +119,21 @@ export const COMMANDS: Record<string, Command> = {
       if (args.flags.get("json")) printJson(io, result);
       else io.out(result.config);
       return 0;
+    },
+  },
+
+  "import-confd": {
+    summary:
+      "convert a confd confdir (confd.toml, conf.d/*.toml, Go templates) into sluice.toml and Liquid templates; prints a report, exits 1 when something needs you",
+    usage:
+      "import-confd [DIR] --out DIR [--units FILE]... [--force] [--copy-v2-keys [--v2-endpoint URL,...] [--etcd URL,...] [--overwrite]] [--json]",
+    valued: ["out", "v2-endpoint", "etcd"],
+    booleans: ["copy-v2-keys", "overwrite", "force", "json"],
+    repeated: ["units"],
+    async run(args, io) {
+      const { importArgs } = await import("../import-confd/args.ts");
+      const { runImport } = await import("../import-confd/run.ts");
+      return runImport(importArgs(args), io);
     },
   },
 

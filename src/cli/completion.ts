@@ -8,7 +8,7 @@ import type { Command } from "./command-kit.ts";
 const SERVICE_FIRST = ["backends", "drain", "ready", "maint", "deregister"];
 const BACKEND_SECOND = ["drain", "ready", "maint"];
 /** Flags whose value is a file name. */
-const FILE_FLAGS = ["config", "snapshot", "token-file"];
+const FILE_FLAGS = ["config", "snapshot", "token-file", "out", "units"];
 
 function flagsOf(command: Command): string {
   const names = [...command.valued, ...command.booleans, ...(command.repeated ?? [])];
@@ -50,7 +50,7 @@ ${fn}() {
       COMPREPLY=($(compgen -f -- "$cur"))
       return
       ;;
-    --admin | --etcd | --limit | --name | --ttl | --weight | --meta | --drain-on-stop) return ;;
+    --admin | --etcd | --v2-endpoint | --limit | --name | --ttl | --weight | --meta | --drain-on-stop) return ;;
   esac
   case "$command" in
 ${cases}

@@ -3,10 +3,17 @@
 
 import type { Hold } from "../model/guards.ts";
 import type { Plan } from "../plan.ts";
+import type { ResourcePlan } from "../resources/runner.ts";
 import { PLAIN, printable, type Style } from "./table.ts";
 
-/** /v1/plan's answer; `diff` with `?diff=1`. */
-export type PlanAnswer = { revision: number; plan: Plan; held?: Hold[]; diff?: string };
+/** /v1/plan's answer; `diff` and `files` (the `[[template]]` files) with `?diff=1`. */
+export type PlanAnswer = {
+  revision: number;
+  plan: Plan;
+  held?: Hold[];
+  diff?: string;
+  files?: ResourcePlan[];
+};
 
 function planLines(plan: Plan, style: Style): string[] {
   if (plan.kind === "none") return ["nothing to apply: HAProxy serves what etcd says"];
@@ -25,8 +32,12 @@ function planLines(plan: Plan, style: Style): string[] {
   return lines;
 }
 
-function diffLines(diff: string, style: Style): string[] {
-  if (diff === "") return ["(haproxy.cfg would not change)"];
+function diffLines(
+  diff: string,
+  style: Style,
+  unchanged = "(haproxy.cfg would not change)",
+): string[] {
+  if (diff === "") return [unchanged];
   return diff
     .replace(/\n$/, "")
     .split("\n")
@@ -46,5 +57,16 @@ export function formatPlan(answer: PlanAnswer, style: Style = PLAIN): string {
     );
   }
   if (answer.diff !== undefined) lines.push(...diffLines(answer.diff, style));
+  for (const file of answer.files ?? []) lines.push(...fileLines(file, style));
   return `${lines.join("\n")}\n`;
+}
+
+/** One `[[template]]` file of `plan --diff`: would it change, and how (confd's -noop). */
+function fileLines(file: ResourcePlan, style: Style): string[] {
+  const dest = printable(file.dest);
+  if (file.error !== undefined) {
+    return [`template ${dest}: ${style.red("cannot render")}: ${printable(file.error)}`];
+  }
+  if (!file.changed) return [`template ${dest}: would not change`];
+  return [`template ${dest}: ${style.yellow("would change")}`, ...diffLines(file.diff, style)];
 }

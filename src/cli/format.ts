@@ -1,7 +1,9 @@
 // Human-readable rendering of status for lbctl: one line per part, problems in capitals (and in
 // red on a terminal).
 
+import type { RendererStatus } from "../admin/render-app.ts";
 import type { Status } from "../status.ts";
+import { formatRendererStatus, templateLines } from "./format-templates.ts";
 import { PLAIN, printable, type Style } from "./table.ts";
 
 function formatEtcd(etcd: Status["etcd"], style: Style): string {
@@ -44,6 +46,8 @@ function formatHealth(health: Status["health"], style: Style): string {
 
 /** The status document as the lines `lbctl status` prints. */
 export function formatStatus(status: Status, style: Style = PLAIN): string {
+  const renderer = status as unknown as RendererStatus;
+  if (renderer.mode === "renderer") return formatRendererStatus(renderer, style);
   const lines = [
     `sluice ${status.version}`,
     `etcd:     ${formatEtcd(status.etcd, style)}`,
@@ -64,6 +68,8 @@ export function formatStatus(status: Status, style: Style = PLAIN): string {
       `  override ${override.service}/${override.backend}: ${override.action} since ${override.since}`,
     );
   }
+  // A daemon older than [[template]] resources has no `templates`.
+  lines.push(...templateLines(status.templates ?? [], style));
   // Keys and reasons come from etcd: escape them so they cannot fake lines or move the cursor.
   for (const rejected of status.rejected) {
     lines.push(`  rejected ${JSON.stringify(rejected.key)}: ${JSON.stringify(rejected.reason)}`);

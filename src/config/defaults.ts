@@ -1,10 +1,12 @@
 // Every sluice.toml field in one table: its default as written in TOML, what it does, its bounds.
 
 import type { SectionFields } from "./field-spec.ts";
+import { FILE_FIELDS } from "./file-fields.ts";
 import { HEALTH_FIELDS, SERVICE_HEALTH_FIELDS } from "./health-fields.ts";
+import { TEMPLATE_FIELDS, TRUSTED_PREFIXES_FIELD } from "./template-fields.ts";
 import { TOP_FIELDS } from "./top-fields.ts";
 
-export { TOP_FIELDS };
+export { FILE_FIELDS, TEMPLATE_FIELDS, TOP_FIELDS };
 
 /** `[etcd]`: where registrations live and how sluice connects. */
 export const ETCD_FIELDS = {
@@ -145,6 +147,7 @@ export const HAPROXY_FIELDS = {
     rule: "1-64 of [A-Za-z0-9._-]",
     description: "secret of the dynamic persistence cookies",
   },
+  trusted_prefixes: TRUSTED_PREFIXES_FIELD,
 } as const satisfies SectionFields;
 
 /** `[apply]`: how changes are batched and guarded. */
@@ -232,11 +235,13 @@ export const SERVICE_FIELDS = {
   ...SERVICE_HEALTH_FIELDS,
 } as const satisfies SectionFields;
 
-/** Every section by name (`""` is the top level; `service` is each `[[service]]`). */
+/** Every section by name (`""`: the top level; `service`, `template`: each `[[...]]` table). */
 // biome-ignore format: one line per pair keeps the table readable
 export const FIELDS = {
   "": TOP_FIELDS, etcd: ETCD_FIELDS, haproxy: HAPROXY_FIELDS,
   apply: APPLY_FIELDS, admin: ADMIN_FIELDS, health: HEALTH_FIELDS, service: SERVICE_FIELDS,
+  template: TEMPLATE_FIELDS,
+  file: FILE_FIELDS,
 } as const satisfies Record<string, SectionFields>;
 
 export type SectionName = keyof typeof FIELDS;

@@ -22,7 +22,9 @@ import {
 } from "./grammar.ts";
 import { createLocator, type Locate } from "./locate.ts";
 import { resolveEtcd } from "./resolve-etcd.ts";
+import { resolveDiscovery } from "./resolve-file.ts";
 import { resolveHealth, resolveServiceHealth } from "./resolve-health.ts";
+import { resolveTemplates, resolveTrustedPrefixes } from "./resolve-templates.ts";
 import type {
   AdminConfig,
   ApplyConfig,
@@ -49,20 +51,26 @@ export function resolveConfig(root: Table, file: string, text: string): SluiceCo
   const stateDir = topFields.path("state_dir");
   const logLevel = topFields.choice("log_level");
   const logFormat = topFields.choice("log_format");
+  const { discovery, fileDiscovery } = resolveDiscovery(context);
   const etcd = resolveEtcd(context);
   const haproxy = root.haproxy === undefined ? undefined : resolveHaproxy(context, stateDir);
   const apply = resolveApply(context);
   const admin = resolveAdmin(context, haproxy?.runtimeDir ?? HAPROXY_FIELDS.runtime_dir.default);
   const health = resolveHealth(context);
   const services = resolveServices(root.service, context, health);
+  const templates = resolveTemplates(context);
   // Only a daemon that checks and removes takes part in the removal leader's election.
-  const removes = haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
+  const removes =
+    discovery !== "file" && haproxy !== undefined && health.enabled && health.removeAfterMs > 0;
   const overlap = removes ? electionOverlap(etcd.prefix) : undefined;
   if (overlap !== undefined) {
     throw new ConfigError(`${locate("etcd", "prefix")}: etcd.prefix: "${etcd.prefix}": ${overlap}`);
   }
   rejectUnknownSections(root, locate);
-  return { file, stateDir, logLevel, logFormat, etcd, haproxy, apply, admin, health, services };
+  return {
+    ...{ file, stateDir, logLevel, logFormat, discovery, fileDiscovery },
+    ...{ etcd, haproxy, apply, admin, health, services, templates },
+  };
 }
 
 function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfig {
@@ -99,6 +107,7 @@ function resolveHaproxy(context: ResolveContext, stateDir: string): HaproxyConfi
     renderMemoryLimit: haproxyFields.integer("render_memory_limit"),
     templateSizeLimit: haproxyFields.integer("template_size_limit"),
     cookieKey: haproxyFields.string("cookie_key"),
+    trustedPrefixes: resolveTrustedPrefixes(haproxyFields),
   };
   // HAProxy's sockets live in runtime_dir; `haproxy -c` binds none, so check their length here.
   const masterSocket = runtimePaths(haproxy.runtimeDir).masterSocket;

@@ -72,6 +72,9 @@ export type HaproxyConfig = {
   templateSizeLimit: number;
   /** Secret for dynamic persistence cookies (stable across reloads). Default `"sluice"`. */
   cookieKey: string;
+  /** Key prefixes whose raw values the template's lookups (getv, ls, ...) also see, besides the
+   * validated registrations; each starts with `/`. Default `[]`. */
+  trustedPrefixes: string[];
 };
 
 export type ApplyConfig = {
@@ -178,6 +181,44 @@ export type ServiceOverride = {
   healthFall?: number;
 };
 
+/** One `[[template]]`: a confd-style file rendered from the same keys as haproxy.cfg. */
+export type TemplateResource = {
+  /** Liquid template; relative paths resolve against the config file's directory. Required. */
+  src: string;
+  /** The file written; an absolute path. Required. */
+  dest: string;
+  /** Key prefixes the template reads (under `prefix`), and discovery watches. Default `[]`. */
+  keys: string[];
+  /** Prepended to every key of `keys`; the template sees the keys without it. Default `""`. */
+  prefix: string;
+  /** File mode of `dest`, from an octal string ("0644"); unset: the existing file's, else 0644. */
+  mode: number | undefined;
+  /** Owner of `dest`; -1: the existing file's owner, else the process's. Default `-1`. */
+  uid: number;
+  /** Group of `dest`; -1: the existing file's group, else the process's. Default `-1`. */
+  gid: number;
+  /** Shell command run on the staged file before it replaces `dest` (`{{.src}}` is its path);
+   * a failure keeps the old file. Default `""`. */
+  checkCmd: string;
+  /** Shell command run after `dest` changed; the same command runs once per apply.
+   * Default `""`. */
+  reloadCmd: string;
+  /** Longest `check_cmd` may run before it is killed, ms. Default `"30s"`. */
+  checkTimeoutMs: number;
+  /** Longest `reload_cmd` may run before it is killed, ms. Default `"30s"`. */
+  reloadTimeoutMs: number;
+};
+
+export type FileConfig = {
+  /** Key file, JSON, YAML or TOML by its extension; nested maps flatten to `/a/b` keys as
+   * confd's file backend does; relative to the config file's directory; watched. Required with
+   * `discovery = "file"`. */
+  path: string;
+};
+
+/** Where the keys come from: etcd, or a key file (`[file]`). */
+export type DiscoverySource = "etcd" | "file";
+
 export type SluiceConfig = {
   /** Path of the file this came from (for messages and relative paths). */
   file: string;
@@ -187,6 +228,11 @@ export type SluiceConfig = {
   logLevel: "debug" | "info" | "warn" | "error";
   /** Log lines as JSON objects or as logfmt. Default `"json"`. */
   logFormat: "json" | "logfmt";
+  /** Where the keys come from: `"etcd"`, or `"file"`: the key file of `[file]`.
+   * Default `"etcd"`. */
+  discovery: DiscoverySource;
+  /** The `[file]` section: the key file; set when `discovery = "file"`. */
+  fileDiscovery: FileConfig | undefined;
   etcd: EtcdConfig;
   /** Absent when the file has no `[haproxy]` section. */
   haproxy: HaproxyConfig | undefined;
@@ -194,4 +240,6 @@ export type SluiceConfig = {
   admin: AdminConfig;
   health: HealthConfig;
   services: ServiceOverride[];
+  /** The `[[template]]` resources, in the file's order. */
+  templates: TemplateResource[];
 };

@@ -22,12 +22,17 @@ export type Setting = {
 
 /**
  * The settings of every field of a parsed, valid sluice.toml (`root`), in the order of the
- * defaults table. `[haproxy]` fields are listed only when the file has that section, and
- * `[[service]]` entries are not listed (they have no file-wide value).
+ * defaults table. `[haproxy]` and `[file]` fields are listed only when the file has that
+ * section, and `[[service]]` and `[[template]]` entries are not listed (they have no file-wide
+ * value).
  */
 export function listSettings(root: Table): Setting[] {
   const sections = (Object.keys(FIELDS) as SectionName[]).filter(
-    (section) => section !== "service" && (section !== "haproxy" || root.haproxy !== undefined),
+    (section) =>
+      section !== "service" &&
+      section !== "template" &&
+      (section !== "haproxy" || root.haproxy !== undefined) &&
+      (section !== "file" || root.file !== undefined),
   );
   const settings: Setting[] = [];
   // Placeholders in defaults (`<runtime_dir>`) take the value written, else that field's default.

@@ -22,4 +22,10 @@ export const TOP_FIELDS = {
     choices: ["json", "logfmt"],
     description: "one JSON object per line on stdout, or logfmt `level=... msg=...` lines",
   },
+  discovery: {
+    kind: "choice",
+    default: "etcd",
+    choices: ["etcd", "file"],
+    description: 'where the keys come from: etcd, or the key file of [file] ("file")',
+  },
 } as const satisfies SectionFields;

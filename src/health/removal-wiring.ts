@@ -41,9 +41,10 @@ const NOT_CAMPAIGNING: Pick<Leadership, "fence" | "status"> = {
   status: () => ({ state: "idle", identity: "", leader: null, isLeader: false }),
 };
 
-/** Whether this configuration removes dead backends from etcd at all. */
+/** Whether this configuration removes dead backends from etcd at all (never with a key file:
+ * there is nothing to remove from). */
 export function removesBackends(config: SluiceConfig): boolean {
-  return config.health.enabled && config.health.removeAfterMs > 0;
+  return config.discovery !== "file" && config.health.enabled && config.health.removeAfterMs > 0;
 }
 
 /**

@@ -19,6 +19,8 @@ export type BuildModelOptions = {
   retain?: Iterable<string>;
   /** `[haproxy] default_service`; unset: the service registered first. */
   defaultService?: string;
+  /** `haproxy.trusted_prefixes`: raw keys under these go to `model.trusted` as they are. */
+  trustedPrefixes?: readonly string[];
   /** Decoder to use instead of decodeRegistration (a memoizing one, for large key sets). */
   decode?: typeof decodeRegistration;
 };
@@ -135,7 +137,18 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
     });
   rejected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const defaultService = chooseDefaultService(kept, options.defaultService);
-  return { revision: options.revision, services, rejected, defaultService };
+  const trusted = options.trustedPrefixes?.length
+    ? { trusted: keysUnder(kvs, options.trustedPrefixes) }
+    : {};
+  return { revision: options.revision, services, rejected, defaultService, ...trusted };
+}
+
+/** The keys under any of `prefixes`, sorted by key (string prefix match, as confd's). */
+function keysUnder(kvs: KeyValue[], prefixes: readonly string[]): KeyValue[] {
+  return kvs
+    .filter(({ key }) => prefixes.some((prefix) => key.startsWith(prefix)))
+    .map(({ key, value }) => ({ key, value }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** Number of servers across all services. */

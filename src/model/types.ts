@@ -50,4 +50,7 @@ export type Model = {
    * first (see service-names.ts); "" without services. Absent in a model not built by buildModel:
    * the first service then. */
   defaultService?: string;
+  /** Raw keys under `haproxy.trusted_prefixes`, sorted by key, for the template's lookups; absent
+   * without trusted prefixes. Never validated, never turned into servers. */
+  trusted?: KeyValue[];
 };

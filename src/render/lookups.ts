@@ -1,49 +1,14 @@
-// confd-style lookups over the raw keys (getv, getvs, gets, ls, exists), for templates. Pure.
+// The keys templates look up: their entry type, and the glob their patterns use. The lookups
+// themselves are confd's key store (src/confd/keystore.ts).
 
-import type { KeyValue } from "../model/types.ts";
+import { patternRegExp } from "../confd/gopath.ts";
+import type { StoreEntry } from "../confd/keystore.ts";
 
-/** A key as templates see it: accepted registrations only, value in the seed form. */
-export type TemplateEntry = { key: string; value: string };
+/** A key as templates see it: accepted registrations in the seed form, or a raw value. */
+export type TemplateEntry = StoreEntry;
 
-/** Go `path.Match`-style glob: `*` and `?` never cross `/`. */
+/** Go `path.Match` glob as a RegExp: `*` and `?` never cross `/`, `[...]` classes. Throws
+ * BadPatternError for a malformed pattern. */
 export function globToRegExp(pattern: string): RegExp {
-  let source = "";
-  for (const char of pattern) {
-    if (char === "*") source += "[^/]*";
-    else if (char === "?") source += "[^/]";
-    else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-export type Lookups = {
-  getv(key: string, fallback?: string): string;
-  getvs(pattern: string): string[];
-  gets(pattern: string): KeyValue[];
-  ls(dir: string): string[];
-  exists(key: string): boolean;
-};
-
-/** Lookups over `entries`, sorted by key. */
-export function createLookups(entries: TemplateEntry[]): Lookups {
-  const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : 1));
-  const byKey = new Map(sorted.map((e) => [e.key, e.value]));
-  const matching = (pattern: string) => {
-    const regexp = globToRegExp(pattern);
-    return sorted.filter((e) => regexp.test(e.key));
-  };
-  return {
-    getv: (key, fallback = "") => byKey.get(key) ?? fallback,
-    getvs: (pattern) => matching(pattern).map((e) => e.value),
-    gets: (pattern) => matching(pattern).map((e) => ({ key: e.key, value: e.value })),
-    ls: (dir) => {
-      const base = dir.endsWith("/") ? dir : `${dir}/`;
-      const names = new Set<string>();
-      for (const e of sorted) {
-        if (e.key.startsWith(base)) names.add(e.key.slice(base.length).split("/")[0]!);
-      }
-      return [...names];
-    },
-    exists: (key) => byKey.has(key),
-  };
+  return patternRegExp(pattern);
 }

@@ -1,6 +1,10 @@
-// Renders haproxy.cfg from a Liquid template; the only module that imports liquidjs.
+// Renders haproxy.cfg and confd-style templates from Liquid; the only module that imports
+// liquidjs.
 
 import { Liquid, type Template } from "liquidjs";
+import { createDnsCache, type DnsCache } from "../confd/dns.ts";
+import { type ConfdContext, registerConfdFilters } from "../confd/filters.ts";
+import { createKeyStore } from "../confd/keystore.ts";
 import { HAPROXY_FIELDS } from "../config/defaults.ts";
 import { parseDuration } from "../duration.ts";
 import { RenderError } from "../errors.ts";
@@ -12,7 +16,8 @@ import {
   templateHealth,
   templateServiceCheck,
 } from "./health-settings.ts";
-import { createLookups, type Lookups, type TemplateEntry } from "./lookups.ts";
+import type { TemplateEntry } from "./lookups.ts";
+import { describeRenderFailure } from "./render-failure.ts";
 
 /** Spares used when no layout is given (offline rendering). */
 export const DEFAULT_LAYOUT: LayoutOptions = { minSpares: 8, spareRatio: 0.25, maxSpares: 1024 };
@@ -43,6 +48,19 @@ export type RenderSettings = {
   defaultService: string;
   /** `[health]` and the services' check overrides; the defaults table's when omitted. */
   health?: HealthSettings;
+  /** Raw keys and values (under `[haproxy] trusted_prefixes`) the lookups see besides the
+   * model's registrations; a registration's key keeps the registration's value. */
+  rawEntries?: TemplateEntry[];
+};
+
+/** What confd's functions read besides the keys; production defaults when omitted. */
+export type RendererOptions = {
+  /** Answers of lookupIP and lookupSRV (a cache over the system resolver by default). */
+  dns?: DnsCache;
+  /** getenv's variables (process.env by default). */
+  env?: Record<string, string | undefined>;
+  /** datetime's clock. */
+  now?: () => Date;
 };
 
 export type Renderer = {
@@ -57,6 +75,25 @@ export type Renderer = {
     settings: RenderSettings,
     layout?: Layout,
   ): string;
+  /**
+   * Renders `source` (a `[[template]]` resource) over a key store of `entries` only, with
+   * `variables` as its top-level names. DNS answers come from the cache as it is. Throws
+   * RenderError.
+   */
+  renderKeys(
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    variables?: Record<string, unknown>,
+  ): string;
+  /** renderKeys, then settles the DNS names it asked for and renders again while answers
+   * change (at most 3 renders). */
+  renderKeysSettled(
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    variables?: Record<string, unknown>,
+  ): Promise<string>;
 };
 
 /** The servers of a model as confd-style entries: accepted keys, value as `name host:port`. */
@@ -88,33 +125,28 @@ export function expandFilteredFor(source: string): string {
   );
 }
 
-/** The liquidjs message of each limit (its `Limiter` names the resource), and the field that
- * sets it: liquidjs gives its limit errors no class of their own. */
-const LIMIT_MESSAGES: [string, (limits: RenderLimits) => string][] = [
-  [
-    "template render limit exceeded",
-    (limits) => `render took longer than haproxy.render_timeout (${limits.timeoutMs}ms)`,
-  ],
-  [
-    "memory alloc limit exceeded",
-    (limits) => `render needed more than haproxy.render_memory_limit (${limits.memory})`,
-  ],
-  [
-    "parse length limit exceeded",
-    (limits) => `template is longer than haproxy.template_size_limit (${limits.templateSize})`,
-  ],
-];
+/** How many parsed templates a renderer keeps (the main template and its resources). */
+const PARSED_TEMPLATES = 32;
 
-/** One line for a render failure: a limit by the field that sets it, else liquidjs's message. */
-function describeRenderFailure(error: unknown, limits: RenderLimits): string {
-  const message = error instanceof Error ? error.message.split("\n")[0]! : String(error);
-  const limit = LIMIT_MESSAGES.find(([text]) => message.includes(text));
-  return limit ? limit[1](limits) : message;
+/** The variables the main template sees. */
+function mainVariables(model: Model, settings: RenderSettings, layout: Layout | undefined) {
+  const health = settings.health ?? DEFAULT_HEALTH_SETTINGS;
+  const services = laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT));
+  return {
+    services: services.map((service) => ({
+      ...service,
+      health: templateServiceCheck(health, service.name),
+    })),
+    revision: model.revision,
+    template: settings.template,
+    haproxy: settings.haproxy,
+    default_service: settings.defaultService,
+    health: templateHealth(health),
+  };
 }
 
-/** A renderer with a parse cache keyed by template source; every render is bounded by `limits`. */
-export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Renderer {
-  const engine = new Liquid({
+function createEngine(limits: RenderLimits): Liquid {
+  return new Liquid({
     strictFilters: true,
     ownPropertyOnly: true,
     cache: false,
@@ -124,49 +156,73 @@ export function createRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS): Re
     // checked on the source as written, below.
     parseLimit: limits.templateSize * 2,
   });
-  // Filters run synchronously inside renderSync, so one current set of lookups is enough.
-  let lookups: Lookups = createLookups([]);
-  engine.registerFilter("getv", (key: string, fallback?: string) => lookups.getv(key, fallback));
-  engine.registerFilter("getvs", (pattern: string) => lookups.getvs(pattern));
-  engine.registerFilter("gets", (pattern: string) => lookups.gets(pattern));
-  engine.registerFilter("ls", (dir: string) => lookups.ls(dir));
-  engine.registerFilter("exists", (key: string) => lookups.exists(key));
+}
 
+/** A renderer with a parse cache keyed by template source; every render is bounded by `limits`. */
+export function createRenderer(
+  limits: RenderLimits = DEFAULT_RENDER_LIMITS,
+  options: RendererOptions = {},
+): Renderer {
+  const engine = createEngine(limits);
+  const dns = options.dns ?? createDnsCache();
+  const fixed = { dns, env: options.env ?? process.env, now: options.now ?? (() => new Date()) };
+  const empty: ConfdContext = { ...fixed, store: createKeyStore([]) };
+  // Filters run synchronously inside renderSync, so one current context is enough.
+  let context = empty;
+  registerConfdFilters(engine, () => context);
   const parsed = new Map<string, Template[]>();
+
+  const parse = (source: string): Template[] => {
+    let templates = parsed.get(source);
+    if (!templates) {
+      templates = engine.parse(expandFilteredFor(source));
+      if (parsed.size >= PARSED_TEMPLATES) parsed.delete(parsed.keys().next().value!);
+      parsed.set(source, templates);
+    }
+    return templates;
+  };
+
+  const run = (
+    source: string,
+    name: string,
+    entries: TemplateEntry[],
+    variables: () => Record<string, unknown>,
+  ): string => {
+    if (source.length > limits.templateSize) {
+      throw new RenderError(
+        `${name}: template is longer than haproxy.template_size_limit (${limits.templateSize}): ${source.length} characters`,
+      );
+    }
+    try {
+      const templates = parse(source);
+      context = { ...fixed, store: createKeyStore(entries) };
+      return engine.renderSync(templates, variables()) as string;
+    } catch (error) {
+      throw new RenderError(describeRenderFailure(error, name, limits), { cause: error });
+    } finally {
+      context = empty;
+    }
+  };
+
+  const renderKeys: Renderer["renderKeys"] = (source, name, entries, variables = {}) =>
+    run(source, name, entries, () => variables);
 
   return {
     render(source, name, model, settings, layout) {
-      if (source.length > limits.templateSize) {
-        throw new RenderError(
-          `${name}: template is longer than haproxy.template_size_limit (${limits.templateSize}): ${source.length} characters`,
-        );
+      const entries = [...(settings.rawEntries ?? []), ...entriesOf(model)];
+      return run(source, name, entries, () => mainVariables(model, settings, layout));
+    },
+    renderKeys,
+    async renderKeysSettled(source, name, entries, variables) {
+      // The first settle refreshes every name the render asked for; later ones only resolve
+      // names that a render with fresh answers asked for anew.
+      let output = renderKeys(source, name, entries, variables);
+      let changed = await dns.settle();
+      for (let pass = 2; pass <= 3 && changed; pass++) {
+        output = renderKeys(source, name, entries, variables);
+        changed = dns.pending() && (await dns.settle());
       }
-      let templates = parsed.get(source);
-      try {
-        if (!templates) {
-          templates = engine.parse(expandFilteredFor(source));
-          parsed.clear();
-          parsed.set(source, templates);
-        }
-        lookups = createLookups(entriesOf(model));
-        const health = settings.health ?? DEFAULT_HEALTH_SETTINGS;
-        const services = laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT));
-        return engine.renderSync(templates, {
-          services: services.map((service) => ({
-            ...service,
-            health: templateServiceCheck(health, service.name),
-          })),
-          revision: model.revision,
-          template: settings.template,
-          haproxy: settings.haproxy,
-          default_service: settings.defaultService,
-          health: templateHealth(health),
-        }) as string;
-      } catch (error) {
-        throw new RenderError(`${name}: ${describeRenderFailure(error, limits)}`, { cause: error });
-      } finally {
-        lookups = createLookups([]);
-      }
+      return output;
     },
   };
 }

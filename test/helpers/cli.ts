@@ -21,6 +21,20 @@ export async function runLbctl(
 /** The compiled lbctl (the dist/lbctl symlink to dist/sluice). */
 export const LBCTL_BINARY = `${import.meta.dir}/../../dist/lbctl`;
 
+/** Runs `command` to its end, capturing stdout and stderr. */
+export async function runToEnd(
+  command: string[],
+  env: Record<string, string | undefined> = Bun.env,
+): Promise<{ code: number; out: string; err: string }> {
+  const child = Bun.spawn(command, { env, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  return { code, out, err };
+}
+
 /**
  * Runs the compiled `lbctl <argv>` (optionally wrapped, e.g. in setpriv) with NO_COLOR unset
  * unless `env` sets it; stdout is a pipe, so no colour is expected.
@@ -31,15 +45,5 @@ export async function runCompiledLbctl(
 ): Promise<{ code: number; out: string; err: string }> {
   const command = [LBCTL_BINARY, ...argv];
   const { NO_COLOR: _, ...env } = Bun.env;
-  const child = Bun.spawn(options.wrap ? options.wrap(command) : command, {
-    env: { ...env, ...options.env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, out, err };
+  return runToEnd(options.wrap ? options.wrap(command) : command, { ...env, ...options.env });
 }

@@ -26,6 +26,8 @@ export type EtcdTlsOptions = {
 export type EtcdOptions = {
   /** Serve clients over https with the server certificate from the directory. */
   tls?: EtcdTlsOptions;
+  /** More etcd flags, e.g. `--enable-v2=true` (etcd 3.4 still serves the v2 API with it). */
+  flags?: string[];
 };
 
 export type EtcdctlOptions = {
@@ -315,7 +317,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<TestEtcd> {
     clientPort,
     peerPort,
     scheme: tls ? "https" : "http",
-    flags: [`--initial-cluster=test=${peer}`, ...tlsFlags(options.tls)],
+    flags: [`--initial-cluster=test=${peer}`, ...tlsFlags(options.tls), ...(options.flags ?? [])],
     // A fresh client each time: the client's circuit breaker would hold back a just-started etcd.
     probe: async () => {
       probeClient?.close();

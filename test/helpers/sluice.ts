@@ -18,6 +18,12 @@ export type SluiceOptions = {
   template?: string;
   /** Extra TOML appended to the generated config. */
   extraToml?: string;
+  /** The whole sluice.toml, written over the generated one (a config made elsewhere, e.g. by
+   * `lbctl import-confd`). Given the test directory (files the config names go there) and the
+   * `[admin]` section the helper talks to. */
+  configText?: (context: { dir: string; adminToml: string }) => string;
+  /** Top-level lines put before the first section (`discovery = "file"`). */
+  topToml?: string;
   /** Readiness wait for the admin API, ms (large configs start slower). */
   startTimeoutMs?: number;
   /** `[haproxy]` lines added to the generated section. */
@@ -41,6 +47,8 @@ export type SluiceOptions = {
   logFormat?: "json" | "logfmt";
   /** `log_level`; default info. */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** `false`: no `[haproxy]` section (the plain renderer of `[[template]]` files). */
+  haproxy?: false;
 };
 
 export type TestSluice = {
@@ -141,19 +149,7 @@ export async function startSluice(options: SluiceOptions): Promise<TestSluice> {
         Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex"));
   const tokenFile = join(dir, "admin.token");
   if (adminToken !== undefined) writeFileSync(tokenFile, `${adminToken}\n`, { mode: 0o640 });
-  if (options.template !== undefined) writeFileSync(templateFile, options.template);
-  writeFileSync(
-    configFile,
-    `state_dir = "state"
-log_format = "${options.logFormat ?? "logfmt"}"
-log_level = "${options.logLevel ?? "info"}"
-
-[etcd]
-endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}
-prefix = "/apps/"
-${options.etcdToml ?? ""}
-
-[haproxy]
+  const haproxySection = `[haproxy]
 template = "haproxy.cfg.liquid"
 runtime_dir = "run"
 reload = "${options.mode ?? "master-worker"}"
@@ -161,14 +157,34 @@ bind = "127.0.0.1:${httpPort}"
 stats_bind = "127.0.0.1:${statsPort}"
 hard_stop_after = "5s"
 ${options.haproxyToml ?? ""}
+`;
+  if (options.template !== undefined) writeFileSync(templateFile, options.template);
+  writeFileSync(
+    configFile,
+    `state_dir = "state"
+log_format = "${options.logFormat ?? "logfmt"}"
+log_level = "${options.logLevel ?? "info"}"
+${options.topToml ?? ""}
 
+[etcd]
+endpoints = ${JSON.stringify([options.etcdEndpoint].flat())}
+prefix = "/apps/"
+${options.etcdToml ?? ""}
+
+${options.haproxy === false ? "" : haproxySection}
 [admin]
 listen = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"
+${options.haproxy === false ? 'socket = "run/admin.sock"' : ""}
 ${adminToken === undefined ? "" : 'token_file = "admin.token"'}
 
 ${options.extraToml ?? ""}
 `,
   );
+  if (options.configText) {
+    const token = adminToken === undefined ? "" : 'token_file = "admin.token"\n';
+    const adminToml = `[admin]\nlisten = "${options.adminHost ?? "127.0.0.1"}:${adminPort}"\n${token}`;
+    writeFileSync(configFile, options.configText({ dir, adminToml }));
+  }
   if (options.owner) {
     for (const path of [dir, configFile, templateFile, tokenFile].filter((path) =>
       existsSync(path),

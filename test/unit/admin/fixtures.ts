@@ -70,5 +70,6 @@ export function healthyStatus(): Status {
       removal_held: [],
     },
     overrides: [],
+    templates: [],
   };
 }

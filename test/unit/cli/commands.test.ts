@@ -112,7 +112,7 @@ describe("runCommand", () => {
       expect(result.out).toBe(
         [
           `ok: ${file}, the default template, haproxy -c`,
-          "defaults: 50 of 54 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
+          "defaults: 52 of 56 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
           "",
         ].join("\n"),
       );
@@ -131,9 +131,9 @@ describe("runCommand", () => {
         settings: { field: string; value: unknown; default: boolean }[];
       };
       expect(report.ok).toBe(true);
-      // Without [haproxy] its fields do not apply: 3 top-level, 12 etcd, 6 apply, 3 admin, 14 health.
-      expect(report.settings).toHaveLength(38);
-      expect(report.defaults).toBe(36);
+      // Without [haproxy] its fields do not apply: 4 top-level, 12 etcd, 6 apply, 3 admin, 14 health.
+      expect(report.settings).toHaveLength(39);
+      expect(report.defaults).toBe(37);
       const byField = Object.fromEntries(
         report.settings.map(({ field, ...setting }) => [field, setting]),
       );
@@ -149,7 +149,7 @@ describe("runCommand", () => {
   test("check names the fields a file sets, and says when it sets none", async () => {
     await withConfigFile("", async (file) => {
       const result = await run(["check", "--config", file]);
-      expect(result.out).toBe(`ok: ${file}\ndefaults: 38 of 38 fields at their default\n`);
+      expect(result.out).toBe(`ok: ${file}\ndefaults: 39 of 39 fields at their default\n`);
       expect(result.code).toBe(0);
     });
   });

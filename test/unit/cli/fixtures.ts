@@ -69,6 +69,7 @@ export const STATUS: Status = {
       since: "2026-01-01T00:02:00.000Z",
     },
   ],
+  templates: [],
 };
 
 const server = (name: string, address: string, extra: Record<string, unknown>) => ({

@@ -69,6 +69,8 @@ const SCHEMA_TYPES: Record<string, string> = {
   admin: "AdminConfig",
   health: "HealthConfig",
   service: "ServiceOverride",
+  template: "TemplateResource",
+  file: "FileConfig",
 };
 
 /** The SluiceConfig property of a field: camelCase, and `Ms` for durations. */
@@ -142,8 +144,8 @@ describe("the packaged sluice.toml", () => {
       expect(matching.length, `packaging/sluice.toml: one row for ${section}.${key}`).toBe(1);
       const row = matching[0]!;
       const expected = readmeDefault(spec);
-      // A [[service]] table is a service: the example stays commented out, defaults and all.
-      const commented = expected === undefined || section === "service";
+      // A [[service]] or [[template]] table is one: the example stays commented out, defaults and all.
+      const commented = expected === undefined || section === "service" || section === "template";
       expect(row.line.startsWith("#"), `${row.line}: commented out`).toBe(commented);
       if (expected === undefined) continue;
       expect(`${row.rest} `.startsWith(`${expected} `), `${row.line}: default ${expected}`).toBe(

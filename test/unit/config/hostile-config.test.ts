@@ -35,6 +35,11 @@ function fileSetting(section: string, key: string, value: string): string {
     const name = key === "name" ? "" : 'name = "web"\n';
     return `${extra}[[service]]\n${name}${key} = ${value}\n`;
   }
+  if (section === "template") {
+    const src = key === "src" ? "" : 'src = "a.liquid"\n';
+    const dest = key === "dest" ? "" : 'dest = "/tmp/a.conf"\n';
+    return `${extra}[[template]]\n${src}${dest}${key} = ${value}\n`;
+  }
   return `${extra}\n[${section}]\n${key} = ${value}\n`;
 }
 

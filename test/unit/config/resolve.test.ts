@@ -27,6 +27,8 @@ describe("resolveConfig defaults", () => {
       stateDir: "/var/lib/sluice",
       logLevel: "info",
       logFormat: "json",
+      discovery: "etcd",
+      fileDiscovery: undefined,
       etcd: {
         endpoints: ["http://127.0.0.1:2379"],
         prefix: "/apps/",
@@ -68,6 +70,7 @@ describe("resolveConfig defaults", () => {
         leaderTtlMs: 10_000,
       },
       services: [],
+      templates: [],
     });
   });
 
@@ -89,6 +92,7 @@ describe("resolveConfig defaults", () => {
       renderMemoryLimit: 10_000_000,
       templateSizeLimit: 1_000_000,
       cookieKey: "sluice",
+      trustedPrefixes: [],
     });
   });
 

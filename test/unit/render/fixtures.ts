@@ -25,6 +25,7 @@ export const FIXED_HAPROXY: HaproxyConfig = {
   renderMemoryLimit: 10_000_000,
   templateSizeLimit: 1_000_000,
   cookieKey: "sluice",
+  trustedPrefixes: [],
 };
 
 export type CheckOutcome = { exitCode: number; output: string };

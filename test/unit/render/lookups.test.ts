@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLookups, globToRegExp } from "../../../src/render/lookups.ts";
+import { globToRegExp } from "../../../src/render/lookups.ts";
 
 describe("globToRegExp", () => {
   const table: [pattern: string, key: string, matches: boolean][] = [
@@ -21,6 +21,12 @@ describe("globToRegExp", () => {
     ["/apps/web", "/x/apps/web", false],
     ["*", "web", true],
     ["*", "/web", false],
+    ["/apps/[ab]pi/x", "/apps/api/x", true],
+    ["/apps/[^ab]pi/x", "/apps/api/x", false],
+    ["/apps/[a-c]*", "/apps/bee", true],
+    ["/apps/\\*", "/apps/*", true],
+    ["/apps/\\*", "/apps/x", false],
+    ["/apps/a-b", "/apps/a-b", true],
   ];
   for (const [pattern, key, matches] of table) {
     test(`${JSON.stringify(pattern)} ${matches ? "matches" : "does not match"} ${JSON.stringify(key)}`, () => {
@@ -29,40 +35,17 @@ describe("globToRegExp", () => {
   }
 });
 
-describe("createLookups", () => {
-  const lookups = createLookups([
-    { key: "/apps/web/b", value: "web-2 10.0.0.2:80" },
-    { key: "/apps/api/a", value: "api-1 10.0.1.1:80" },
-    { key: "/apps/web/a", value: "web-1 10.0.0.1:80" },
-  ]);
-
-  test("getvs returns values in key order", () => {
-    expect(lookups.getvs("/apps/web/*")).toEqual(["web-1 10.0.0.1:80", "web-2 10.0.0.2:80"]);
-    expect(lookups.getvs("/apps/*")).toEqual([]);
-  });
-
-  test("gets returns key and value pairs in key order", () => {
-    expect(lookups.gets("/apps/*/a")).toEqual([
-      { key: "/apps/api/a", value: "api-1 10.0.1.1:80" },
-      { key: "/apps/web/a", value: "web-1 10.0.0.1:80" },
-    ]);
-  });
-
-  test("getv returns the value, else the fallback, else an empty string", () => {
-    expect(lookups.getv("/apps/web/a")).toBe("web-1 10.0.0.1:80");
-    expect(lookups.getv("/apps/web/z", "none")).toBe("none");
-    expect(lookups.getv("/apps/web/z")).toBe("");
-  });
-
-  test("ls lists the next path segment once, with or without a trailing slash", () => {
-    expect(lookups.ls("/apps")).toEqual(["api", "web"]);
-    expect(lookups.ls("/apps/")).toEqual(["api", "web"]);
-    expect(lookups.ls("/apps/web")).toEqual(["a", "b"]);
-    expect(lookups.ls("/apps/we")).toEqual([]);
-  });
-
-  test("exists is true only for exact keys", () => {
-    expect(lookups.exists("/apps/web/a")).toBe(true);
-    expect(lookups.exists("/apps/web")).toBe(false);
-  });
+describe("globToRegExp refuses what Go's path.Match calls a bad pattern", () => {
+  for (const pattern of [
+    "/apps/[",
+    "/apps/[]",
+    "/apps/[a-]",
+    "/apps/[-a]",
+    "/apps/\\",
+    "/apps/[z-a]",
+  ]) {
+    test(JSON.stringify(pattern), () => {
+      expect(() => globToRegExp(pattern)).toThrow("syntax error in pattern");
+    });
+  }
 });

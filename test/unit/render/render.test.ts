@@ -339,11 +339,12 @@ describe("rendering the default template with server slots", () => {
 });
 
 describe("confd-style lookups in a user template", () => {
+  /** The accepted values of service web, sorted by value as confd's getvs sorts them. */
   const webValues = [
     "web-1 10.0.0.1:8080",
+    "web-2.service 10.0.0.2:8080",
     "web-3 10.0.0.3:8080",
     "web-4 localhost:8084",
-    "web-2.service 10.0.0.2:8080",
   ];
 
   test("for over getvs lists accepted servers as name host:port, as confd templates write it", () => {
@@ -351,7 +352,7 @@ describe("confd-style lookups in a user template", () => {
     expect(text).toBe(webValues.map((v) => `server ${v}\n`).join(""));
   });
 
-  test("getvs through assign lists accepted servers in key order, JSON values normalized", () => {
+  test("getvs through assign lists accepted servers sorted by value, JSON values normalized", () => {
     const text = renderUser(
       '{% assign vs = "/apps/web/*" | getvs %}{% for v in vs %}server {{ v }}\n{% endfor %}',
     );
@@ -361,7 +362,9 @@ describe("confd-style lookups in a user template", () => {
   test("getv returns the normalized value, the fallback for rejected or missing keys", () => {
     expect(renderUser('{{ "/apps/web/c" | getv }}')).toBe("web-3 10.0.0.3:8080");
     expect(renderUser('{{ "/apps/api/b" | getv }}')).toBe("b 10.0.1.2:9000");
-    expect(renderUser('[{{ "/apps/web/h00" | getv }}]')).toBe("[]");
+    expect(() => renderUser('[{{ "/apps/web/h00" | getv }}]')).toThrow(
+      "key does not exist: /apps/web/h00",
+    );
     expect(renderUser('{{ "/apps/web/h00" | getv: "none" }}')).toBe("none");
     expect(renderUser('{{ "/apps/nothing/here" | getv: "none" }}')).toBe("none");
   });
@@ -423,6 +426,35 @@ describe("confd-style lookups in a user template", () => {
   });
 });
 
+describe("raw entries of trusted prefixes", () => {
+  const model = buildModel([{ key: "/apps/web/a", value: "web-1 10.0.0.1:80" }], {
+    prefix: "/apps/",
+    revision: 1,
+  });
+  const settings: RenderSettings = {
+    ...SETTINGS,
+    rawEntries: [
+      { key: "/config/maxconn", value: "2000" },
+      { key: "/apps/web/a", value: '{"addr":"10.9.9.9:80"}' },
+    ],
+  };
+
+  test("the main template's lookups see raw entries besides the registrations", () => {
+    const source = '{{ "/config/maxconn" | getv }} {{ "/config" | ls | go_join: "," }}';
+    expect(createRenderer().render(source, "t", model, settings)).toBe("2000 maxconn");
+  });
+
+  test("a registration's key keeps the registration's value", () => {
+    const source = '{{ "/apps/web/a" | getv }}';
+    expect(createRenderer().render(source, "t", model, settings)).toBe("web-1 10.0.0.1:80");
+  });
+
+  test("without raw entries, keys outside the registrations do not exist", () => {
+    const source = '{{ "/config/maxconn" | exists }}';
+    expect(createRenderer().render(source, "t", model, SETTINGS)).toBe("false");
+  });
+});
+
 describe("template errors", () => {
   const model = buildModel([], { prefix: "/apps/", revision: 1 });
 
@@ -439,20 +471,41 @@ describe("template errors", () => {
   test("a syntax error throws a RenderError that names the template", () => {
     const error = renderError("{% for x in %}{% endfor %}");
     expect(error.code).toBe("render");
-    expect(error.message.startsWith("/etc/sluice/templates/custom.liquid: ")).toBe(true);
+    expect(error.message.startsWith("/etc/sluice/templates/custom.liquid:1: ")).toBe(true);
     expect(error.message).toContain("for x in");
   });
 
   test("an unclosed tag throws a RenderError that names the template", () => {
-    const error = renderError("{% if true %}never closed");
-    expect(error.message.startsWith("/etc/sluice/templates/custom.liquid: ")).toBe(true);
+    const error = renderError("a\n{% if true %}never closed");
+    expect(error.message.startsWith("/etc/sluice/templates/custom.liquid:2: ")).toBe(true);
     expect(error.message).toContain("not closed");
   });
 
   test("an unknown filter throws a RenderError that names the template and the filter", () => {
     const error = renderError('{{ "/apps/web/a" | getval }}');
-    expect(error.message.startsWith("/etc/sluice/templates/custom.liquid: ")).toBe(true);
+    expect(error.message.startsWith("/etc/sluice/templates/custom.liquid:1: ")).toBe(true);
     expect(error.message).toContain("getval");
+  });
+
+  test("a filter's error names the template, the line and the key, in the filter's words", () => {
+    const error = renderError('line 1\nline 2\n{{ "/app/db" | getv }}\n');
+    expect(error.message).toBe(
+      "/etc/sluice/templates/custom.liquid:3: key does not exist: /app/db",
+    );
+  });
+
+  test("an error inside a loop names the line of the failing filter", () => {
+    const source = "{% for i in (1..2) %}\n{{ i }}\n{{ i | div: 0 }}\n{% endfor %}";
+    expect(renderError(source).message).toBe(
+      "/etc/sluice/templates/custom.liquid:3: error calling div: integer divide by zero",
+    );
+  });
+
+  test("an error in a filtered for keeps the line of its tag", () => {
+    const source = 'a\nb\n{% for v in "/apps/[" | getvs %}{{ v }}{% endfor %}';
+    expect(renderError(source).message).toBe(
+      "/etc/sluice/templates/custom.liquid:3: syntax error in pattern: /apps/[",
+    );
   });
 
   test("the error message is a single line", () => {

@@ -1,0 +1,3 @@
+module godifferential
+
+go 1.19
