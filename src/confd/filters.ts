@@ -149,6 +149,10 @@ const BUILTIN_FILTERS: Record<string, Filter> = {
   truthy: (_c, value) => goTruth(value),
   go_value: (_c, value) => goValue(value),
   go_range: (_c, value) => goRange(value),
+  // A call Go rejects only when it runs (a wrong argument count): converted templates fail there.
+  go_fail: (_c, _input, message) => {
+    throw new Error(str(message));
+  },
 };
 
 /** Every filter name registerConfdFilters registers. */
@@ -170,9 +174,12 @@ function register(
         return filter(context(), ...args);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        throw new RenderError(prefixed ? `error calling ${name}: ${message}` : message, {
-          cause: error,
-        });
+        throw new RenderError(
+          prefixed && name !== "go_fail" ? `error calling ${name}: ${message}` : message,
+          {
+            cause: error,
+          },
+        );
       }
     });
   }

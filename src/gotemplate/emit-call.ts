@@ -31,8 +31,9 @@ export function callFunction(em: Emitter, name: string, args: Thunk[], line: num
       spec.max === spec.min
         ? `${spec.min}`
         : `${spec.min}${spec.max === undefined ? " or more" : `-${spec.max}`}`;
-    problem(em, line, `wrong number of args for ${name}: want ${wanted} got ${args.length}`);
-    return NIL;
+    // Go checks the count only when the call runs: a branch never taken renders fine.
+    const message = `error calling ${name}: wrong number of args for ${name}: want ${wanted} got ${args.length}`;
+    return { code: `nil | go_fail: ${JSON.stringify(message)}`, kind: "unknown", atom: false };
   }
   if (name === "and" || name === "or") return logic(em, name, args);
   const values = args.map((arg) => arg());

@@ -146,7 +146,7 @@ describe("confd filters through the Liquid engine", () => {
 
   test("every filter of the contract is registered", () => {
     const contract =
-      "getv getvs get gets ls lsdir exists go_json jsonArray go_map base dir go_split go_join toUpper toLower go_replace contains trimSuffix base64Encode base64Decode parseBool getenv fileExists datetime timeFormat atoi seq add sub mul div mod go_reverse sortByLength sortKVByLength lookupIP lookupIPV4 lookupIPV6 lookupSRV and or not eq ne lt le gt ge len index go_slice print printf println html js urlquery truthy go_value go_range";
+      "getv getvs get gets ls lsdir exists go_json jsonArray go_map base dir go_split go_join toUpper toLower go_replace contains trimSuffix base64Encode base64Decode parseBool getenv fileExists datetime timeFormat atoi seq add sub mul div mod go_reverse sortByLength sortKVByLength lookupIP lookupIPV4 lookupIPV6 lookupSRV and or not eq ne lt le gt ge len index go_slice print printf println html js urlquery truthy go_value go_range go_fail";
     expect([...CONFD_FILTER_NAMES].sort()).toEqual(contract.split(" ").sort());
   });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { Liquid } from "liquidjs";
 import { convertGoTemplate } from "../../../src/gotemplate/convert.ts";
+import { createRenderer } from "../../../src/render/render.ts";
 import { CASES } from "./render-cases.ts";
 
 function convert(source: string, keyPrefix?: string) {
@@ -122,7 +123,6 @@ const PROBLEMS: [string, string, number, RegExp][] = [
   ["printf of SRV records", '{{printf "%v" (lookupSRV "x" "tcp" "a.example")}}', 1, /address/],
   ["a field of a string", '{{ (getv "/a").x }}', 1, /field of a string/],
   ["a missing field of a KVPair", '{{ (get "/a").Name }}', 1, /only Key, Value/],
-  ["a wrong argument count", '{{ base "a" "b" }}', 1, /wrong number of args for base/],
   ["nil as a command", "{{ nil }}", 1, /nil is not a command/],
   ["arguments to a non-function", '{{ "a" "b" }}', 1, /non-function/],
   ["a map field liquidjs answers itself", '{{ $m := json "{}" }}{{ $m.size }}', 1, /size/],
@@ -138,6 +138,22 @@ describe("problems", () => {
       expect(result.problems[0]!.message).toMatch(message);
     });
   }
+});
+
+describe("a wrong argument count fails where Go fails: when the call runs", () => {
+  const renderer = createRenderer();
+  const render = (go: string) => renderer.renderKeys(convert(go).liquid, "app.tmpl", []);
+  test("a branch not taken renders", () => {
+    const go =
+      '{{ if true }}yes{{ else if eq "a" }}no{{ end }}\n{{ if false }}{{ base "a" "b" }}{{ end }}';
+    expect(convert(go).problems).toEqual([]);
+    expect(render(go)).toBe("yes\n");
+  });
+  test("a call that runs fails the render at its line", () => {
+    expect(() => render('ok\n{{ base "a" "b" }}')).toThrow(
+      /app\.tmpl:2: .*wrong number of args for base: want 1 got 2/,
+    );
+  });
 });
 
 describe("every render case converts exactly", () => {
