@@ -23,7 +23,7 @@ import { serverHealthView } from "./health/views.ts";
 import { createHealthMonitorFor, healthPart } from "./health/wiring.ts";
 import { createInstanceLock } from "./instance-lock.ts";
 import { startFromLastGood } from "./last-good-start.ts";
-import { type Part, startParts } from "./lifecycle.ts";
+import { type Part, runUntilStopped } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRenderPipeline, preflight, requireHaproxy, serverStateFile } from "./pipeline.ts";
 import { createResourceLoop } from "./resources/resource-loop.ts";
@@ -210,13 +210,5 @@ export async function runDaemon(
   const signals = listenForSignals(log);
   // STOPPING=1 as soon as the signal comes, even during start-up (which then ends first).
   void signals.stopRequested.then(() => pieces.systemd.readiness.stopping());
-  try {
-    const running = await startParts(daemonParts(config, pieces, signals, log), log);
-    await signals.stopRequested;
-    await running.stop();
-  } finally {
-    signals.dispose();
-  }
-  log.info("stopped");
-  return 0;
+  return runUntilStopped(daemonParts(config, pieces, signals, log), signals, log);
 }

@@ -40,3 +40,26 @@ export async function startParts(parts: readonly Part[], log: Logger): Promise<R
   }
   return { stop };
 }
+
+/** What `runUntilStopped` waits on: a stop request, and the disposal of its signal handlers. */
+export type StopSignal = { stopRequested: Promise<void>; dispose(): void };
+
+/**
+ * Starts `parts`, runs until `signals` asks to stop, then stops them in reverse; resolves with
+ * the exit code. The signal handlers are disposed of either way.
+ */
+export async function runUntilStopped(
+  parts: readonly Part[],
+  signals: StopSignal,
+  log: Logger,
+): Promise<number> {
+  try {
+    const running = await startParts(parts, log);
+    await signals.stopRequested;
+    await running.stop();
+  } finally {
+    signals.dispose();
+  }
+  log.info("stopped");
+  return 0;
+}

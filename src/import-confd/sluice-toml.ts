@@ -2,20 +2,11 @@
 // resource that renders HAProxy's config, and one `[[template]]` per other resource. Pure.
 
 import type { ConfdSettings } from "./confd-settings.ts";
+import type { ConfdResource } from "./resource.ts";
 import { tomlString, tomlStrings } from "./toml.ts";
 
-/** One `[[template]]` section (Contract 4's fields). */
-export type TemplateSection = {
-  src: string;
-  dest: string;
-  keys: string[];
-  prefix: string;
-  mode?: string;
-  uid?: number;
-  gid?: number;
-  checkCmd?: string;
-  reloadCmd?: string;
-};
+/** One `[[template]]` section: a resource's fields, its template now the written `.liquid`. */
+export type TemplateSection = Omit<ConfdResource, "file" | "lineOf">;
 
 /** Everything sluice.toml gets. `passwordFile` is relative to sluice.toml. */
 export type SluiceTomlPlan = {

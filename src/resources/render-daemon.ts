@@ -7,7 +7,7 @@ import { createRendererAdminApp, type RendererStatus } from "../admin/render-app
 import type { SluiceConfig } from "../config/schema.ts";
 import { createDiscovery } from "../discovery/create.ts";
 import type { Discovery } from "../discovery/types.ts";
-import { type Part, startParts } from "../lifecycle.ts";
+import { type Part, runUntilStopped } from "../lifecycle.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { preflight } from "../pipeline.ts";
 import { listenForSignals } from "../signals.ts";
@@ -81,25 +81,24 @@ export async function runRenderDaemon(
       current = keySet;
     },
   };
-  try {
-    const running = await startParts(
-      [
-        createAdminListeners(config.admin, app.fetch),
-        { name: "templates", start() {}, stop: () => templates.stop() },
-        discoveryPart(discovery, keys, templates, log),
-        signals.hangupPart(() => {
-          log.info("SIGHUP: rendering again");
-          void templates.applyNow();
+  const parts: Part[] = [
+    createAdminListeners(config.admin, app.fetch),
+    { name: "templates", start() {}, stop: () => templates.stop() },
+    discoveryPart(discovery, keys, templates, log),
+    signals.hangupPart(() => {
+      log.info("SIGHUP: rendering again");
+      void templates.applyNow();
+    }),
+    {
+      name: "start notice",
+      start: () =>
+        log.info("sluice started", {
+          version: VERSION,
+          mode: "renderer",
+          watch: watchPrefix(config),
         }),
-      ],
-      log,
-    );
-    log.info("sluice started", { version: VERSION, mode: "renderer", watch: watchPrefix(config) });
-    await signals.stopRequested;
-    await running.stop();
-  } finally {
-    signals.dispose();
-  }
-  log.info("stopped");
-  return 0;
+      stop() {},
+    },
+  ];
+  return runUntilStopped(parts, signals, log);
 }

@@ -1,7 +1,7 @@
 // Parts start in order and stop in reverse; a part that fails to start undoes those before it.
 
 import { describe, expect, test } from "bun:test";
-import { type Part, startParts } from "../../src/lifecycle.ts";
+import { type Part, runUntilStopped, startParts } from "../../src/lifecycle.ts";
 import { createLogger } from "../../src/log.ts";
 
 function parts(events: string[], failing?: { name: string; when: "start" | "stop" }): Part[] {
@@ -70,5 +70,49 @@ describe("lifecycle", () => {
     await running.stop();
     await running.stop();
     expect(events.filter((e) => e.startsWith("stop"))).toHaveLength(4);
+  });
+});
+
+describe("runUntilStopped", () => {
+  test("runs the parts until a stop is requested, stops them in reverse, disposes the signals", async () => {
+    const events: string[] = [];
+    let requestStop = () => {};
+    const stopRequested = new Promise<void>((resolve) => {
+      requestStop = resolve;
+    });
+    const signals = { stopRequested, dispose: () => events.push("disposed") };
+    const running = runUntilStopped(
+      parts(events),
+      signals,
+      createLogger(() => {}),
+    );
+    await Bun.sleep(5);
+    expect(events).toEqual(["start config", "start haproxy", "start admin", "start discovery"]);
+    requestStop();
+    expect(await running).toBe(0);
+    expect(events.slice(4)).toEqual([
+      "stop discovery",
+      "stop admin",
+      "stop haproxy",
+      "stop config",
+      "disposed",
+    ]);
+  });
+
+  test("a part that fails to start still disposes the signals", async () => {
+    const events: string[] = [];
+    const signals = {
+      stopRequested: new Promise<void>(() => {}),
+      dispose: () => events.push("disposed"),
+    };
+    const failing = { name: "admin", when: "start" as const };
+    await expect(
+      runUntilStopped(
+        parts(events, failing),
+        signals,
+        createLogger(() => {}),
+      ),
+    ).rejects.toThrow("admin failed");
+    expect(events.at(-1)).toBe("disposed");
   });
 });
