@@ -11,6 +11,7 @@ import { createApplyRecord } from "./apply/record.ts";
 import { createCoalescer } from "./coalesce.ts";
 import type { SluiceConfig } from "./config/schema.ts";
 import { daemonAdmin } from "./daemon-admin.ts";
+import { createDnsAnswers } from "./daemon-dns.ts";
 import { daemonReconciler, daemonSupervisor } from "./daemon-haproxy.ts";
 import { daemonSnapshots } from "./daemon-snapshots.ts";
 import { createDesiredStore } from "./desired.ts";
@@ -43,7 +44,10 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const haproxy = requireHaproxy(config);
   const { token } = preflight(config);
   const paths = runtimePaths(haproxy.runtimeDir);
-  const pipeline = createRenderPipeline(config);
+  // After HAProxy restarted, or DNS answers changed: HAProxy serves exactly the newest state.
+  const reload = () => void cycle.queue.request("reload").catch(() => undefined);
+  const dns = createDnsAnswers(createRenderPipeline(config), reload, log);
+  const { pipeline } = dns;
   const file = createConfigFile({ path: haproxy.config, check: pipeline.check });
   const systemd = createSystemdPart({
     log,
@@ -51,10 +55,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const stateFile = serverStateFile(haproxy);
   const events = createDaemonEvents({ log, paths, stateFile, reconciler: () => reconciler });
-  // A restarted HAProxy loaded the file; apply again so it serves exactly the newest state.
-  const onRestarted = () => void cycle.queue.request("reload").catch(() => undefined);
   const supervisor = events.supervisor(
-    systemd.watch(daemonSupervisor(haproxy, paths, onRestarted, log)),
+    systemd.watch(daemonSupervisor(haproxy, paths, reload, log)),
   );
   const observations = createObservations();
   const applier = createApplier({
@@ -115,7 +117,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   return {
     ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots },
-    ...{ app, systemd, health, removal, events, templates },
+    ...{ app, systemd, health, removal, events, templates, dns },
   };
 }
 
@@ -130,6 +132,7 @@ function daemonParts(
   const { readiness } = pieces.systemd;
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const admin = createAdminListeners(config.admin, pieces.app.fetch);
+  const source = config.discovery === "file" ? "the key file" : "etcd";
   return [
     pieces.systemd,
     createInstanceLock({
@@ -149,6 +152,7 @@ function daemonParts(
         await Promise.all([cycle.stop(), pieces.templates.stop()]);
       },
     },
+    pieces.dns,
     admin,
     {
       name: "last good state",
@@ -176,9 +180,9 @@ function daemonParts(
           onState(state) {
             pieces.events.etcdState(state);
             readiness.changed();
-            if (state.connected) log.info("etcd connected", { revision: state.revision });
+            if (state.connected) log.info(`${source} connected`, { revision: state.revision });
             else
-              log.warn("etcd disconnected; serving the last known state", {
+              log.warn(`${source} disconnected; serving the last known state`, {
                 error: state.lastError,
               });
           },

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { readTokenFile } from "./admin/token-file.ts";
+import { createDnsCache, type DnsCache } from "./confd/dns.ts";
 import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
 import { readEtcdSecrets } from "./discovery/etcd-client.ts";
 import { ConfigError, describeError, RenderError } from "./errors.ts";
@@ -19,7 +20,7 @@ import {
   healthSettings,
 } from "./render/health-settings.ts";
 import { createRenderer, type RenderSettings } from "./render/render.ts";
-import { SLOTS } from "./tunables.ts";
+import { DNS, SLOTS } from "./tunables.ts";
 
 /** A template's source, and its name for messages. */
 export type TemplateSource = { source: string; name: string };
@@ -134,17 +135,40 @@ export type RenderPipeline = {
   render(model: Model, layout: Layout): string;
   /** Keys at a revision all the way to a configuration, with a fresh slot layout. */
   renderKeys(kvs: KeyValue[], revision: number): Rendered;
+  /** renderKeys, rendered again while the template asked for DNS names not yet resolved (at
+   * most `DNS.settledRenders` renders), so the text has their answers: offline rendering. */
+  renderKeysSettled(kvs: KeyValue[], revision: number): Promise<Rendered>;
+  /** Whether a render asked for a DNS name that has no answer yet. */
+  dnsPending(): boolean;
+  /** Resolves the names renders asked for anew; true if any answer changed. */
+  settleDns(): Promise<boolean>;
+  /** Resolves again the names the template uses (nothing when it uses none); true if any
+   * answer changed. */
+  refreshDns(): Promise<boolean>;
   /** `haproxy -c` on a file; throws HaproxyCheckError with HAProxy's alerts. */
   check(file: string): Promise<void>;
 };
 
-export function createRenderPipeline(config: SluiceConfig): RenderPipeline {
+/** What a pipeline is made with besides the config; production defaults when omitted. */
+export type RenderPipelineOptions = {
+  /** The DNS answers of the template's lookup filters (one cache per pipeline). */
+  dns?: DnsCache;
+};
+
+export function createRenderPipeline(
+  config: SluiceConfig,
+  options: RenderPipelineOptions = {},
+): RenderPipeline {
   const haproxy = requireHaproxy(config);
-  const renderer = createRenderer({
-    timeoutMs: haproxy.renderTimeoutMs,
-    memory: haproxy.renderMemoryLimit,
-    templateSize: haproxy.templateSizeLimit,
-  });
+  const dns = options.dns ?? createDnsCache();
+  const renderer = createRenderer(
+    {
+      timeoutMs: haproxy.renderTimeoutMs,
+      memory: haproxy.renderMemoryLimit,
+      templateSize: haproxy.templateSizeLimit,
+    },
+    { dns },
+  );
   const slots = layoutOptions(config);
   const template = () => loadTemplate(haproxy);
   const health = healthSettings(config.health, config.services);
@@ -153,16 +177,28 @@ export function createRenderPipeline(config: SluiceConfig): RenderPipeline {
     const { source, name } = template();
     return renderer.render(source, name, model, settings(model, name), layout);
   };
+  const renderKeys = (kvs: KeyValue[], revision: number): Rendered => {
+    const model = buildModel(kvs, modelOptions(config, revision));
+    const layout = freshLayout(model, slots);
+    return { model, layout, text: render(model, layout) };
+  };
   return {
     template,
     settings,
     layoutOptions: slots,
     render,
-    renderKeys(kvs, revision) {
-      const model = buildModel(kvs, modelOptions(config, revision));
-      const layout = freshLayout(model, slots);
-      return { model, layout, text: render(model, layout) };
+    renderKeys,
+    async renderKeysSettled(kvs, revision) {
+      const rendered = renderKeys(kvs, revision);
+      for (let pass = 2; pass <= DNS.settledRenders && dns.pending(); pass++) {
+        if (!(await dns.settle())) break;
+        rendered.text = render(rendered.model, rendered.layout);
+      }
+      return rendered;
     },
+    dnsPending: () => dns.pending(),
+    settleDns: () => dns.settle(),
+    refreshDns: () => dns.refresh(),
     check: (file) => checkConfig(haproxy.binary, file, haproxy.checkTimeoutMs),
   };
 }

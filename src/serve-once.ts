@@ -48,7 +48,7 @@ async function renderHaproxyOnce(
   log: Logger,
 ): Promise<void> {
   const pipeline = createRenderPipeline(config);
-  const { model, text } = pipeline.renderKeys(kvs, revision);
+  const { model, text } = await pipeline.renderKeysSettled(kvs, revision);
   mkdirSync(dirname(haproxy.config), { recursive: true });
   await createConfigFile({ path: haproxy.config, check: pipeline.check }).replaceChecked(text);
   log.info("rendered", {

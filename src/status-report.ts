@@ -12,7 +12,7 @@ import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Override } from "./overrides/store.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
 import type { TemplateStatus } from "./resources/record.ts";
-import type { Status } from "./status.ts";
+import { discoverySource, type Status } from "./status.ts";
 import type { StatusFacts } from "./systemd/status-line.ts";
 import { VERSION } from "./version.ts";
 
@@ -105,6 +105,7 @@ export function systemdFacts(
         ? { services: served.services.length, backends: countServers(served) }
         : undefined,
     etcdConnected: sources.discovery.state().connected,
+    source: discoverySource(sources.discovery.state().endpoint),
     problem: lastError,
   };
 }

@@ -80,3 +80,9 @@ export type Status = {
   /** The `[[template]]` resources: what each last rendered, changed, checked and reloaded. */
   templates: TemplateStatus[];
 };
+
+/** What discovery reads, in words for messages: "the key file" for `discovery = "file"` (its
+ * endpoint is `file:<path>`), else "etcd". */
+export function discoverySource(endpoint: string | null | undefined): string {
+  return endpoint?.startsWith("file:") ? "the key file" : "etcd";
+}

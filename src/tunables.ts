@@ -97,6 +97,16 @@ export const APPLY = {
   snapshotDebounceMs: 200,
 } as const;
 
+/** DNS answers of the main template's lookup filters (lookupIP, lookupSRV, ...). */
+export const DNS = {
+  /** The names the template used are resolved again this often, and a changed answer renders
+   * again (confd re-rendered on its interval; this is about its default, 10 min, made short). */
+  refreshMs: 30_000,
+  /** An offline render (serve --once, lbctl render and check) renders at most this many times
+   * while it waits for new names' answers (a name may depend on another's answer). */
+  settledRenders: 3,
+} as const;
+
 /** Server slots in each backend (see model/layout.ts). */
 export const SLOTS = {
   /** Spare slots as a fraction of the servers (0.25 = 25 %); `[haproxy] spare_slots` sets the

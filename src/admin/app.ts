@@ -8,7 +8,7 @@ import { type ServerHealthView, serverHealthView, servicesWithHealth } from "../
 import { REJECTED_LISTED, rejectedPage } from "../model/rejected.ts";
 import type { Rejected, Service } from "../model/types.ts";
 import { addBackendActionRoutes, type BackendActionHandler } from "../overrides/routes.ts";
-import type { Status } from "../status.ts";
+import { discoverySource, type Status } from "../status.ts";
 import { type AdminEnv, mutating, readAccess } from "./access.ts";
 import { createBaseAdminApp } from "./base-app.ts";
 import { addLogLevelRoutes, type LogLevelControl } from "./log-level.ts";
@@ -46,7 +46,9 @@ export type AdminHandlers = {
 
 function readinessProblems(status: Status): string[] {
   const problems: string[] = [];
-  if (!status.etcd.synced) problems.push("not synced with etcd yet");
+  if (!status.etcd.synced) {
+    problems.push(`not synced with ${discoverySource(status.etcd.endpoint)} yet`);
+  }
   if (!status.haproxy.running) problems.push("haproxy is not running");
   else if (!status.haproxy.responsive) {
     problems.push(status.haproxy.problem ?? "haproxy is not answering on its stats socket");

@@ -4,6 +4,7 @@
 import type { Hono } from "hono";
 import { describeError, SluiceError } from "../errors.ts";
 import type { TemplateStatus } from "../resources/record.ts";
+import { discoverySource } from "../status.ts";
 import { type AdminEnv, mutating, readAccess } from "./access.ts";
 import { createBaseAdminApp } from "./base-app.ts";
 import { formatMetrics } from "./metrics-format.ts";
@@ -36,9 +37,10 @@ export type RendererHandlers = {
   token(): string | undefined;
 };
 
-/** Why the renderer is not ready: not synced with etcd, or a file whose last apply failed. */
+/** Why the renderer is not ready: not synced with etcd (or the key file), or a file whose last apply failed. */
 function readinessProblems(status: RendererStatus): string[] {
-  const problems = status.etcd.synced ? [] : ["not synced with etcd yet"];
+  const source = discoverySource(status.etcd.endpoint);
+  const problems = status.etcd.synced ? [] : [`not synced with ${source} yet`];
   for (const template of status.templates) {
     if (template.last_error) problems.push(`${template.dest}: ${template.last_error}`);
   }

@@ -1,18 +1,22 @@
 // `lbctl check`: config, template and `haproxy -c`, offline (etcd is not asked).
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConfigFile } from "../apply/config-file.ts";
 import { loadConfigWithSettings } from "../config/load.ts";
+import type { SluiceConfig } from "../config/schema.ts";
 import type { Setting } from "../config/settings.ts";
-import { describeError } from "../errors.ts";
+import { describeError, RenderError } from "../errors.ts";
 import { createRenderPipeline, preflight } from "../pipeline.ts";
+import { createRenderer } from "../render/render.ts";
+import { resourceRenderLimits } from "../resources/resource-loop.ts";
 
 /** What `lbctl check` found; printed as is by `--json`. */
 export type CheckResult = {
   ok: boolean;
-  /** What was checked, in order: the file, credential files, the template, `haproxy -c`. */
+  /** What was checked, in order: the file, credential files, the `[[template]]` srcs, the
+   * template, `haproxy -c`. */
   checked: string[];
   error?: string;
   /** How many of `settings` the file leaves at their default (once the file is valid). */
@@ -21,7 +25,23 @@ export type CheckResult = {
   settings?: Setting[];
 };
 
-/** Validates `file`, its credential files, the template and `haproxy -c`, without etcd. */
+/** Each `[[template]]` src read and parsed as Liquid, named in `checked`; throws naming src:line. */
+function checkResources(config: SluiceConfig, checked: string[]): void {
+  const renderer = createRenderer(resourceRenderLimits(config));
+  for (const resource of config.templates) {
+    let source: string;
+    try {
+      source = readFileSync(resource.src, "utf8");
+    } catch (error) {
+      throw new RenderError(`${resource.src}: cannot read template: ${describeError(error)}`);
+    }
+    renderer.parse(source, resource.src);
+    checked.push(`[[template]] ${resource.src}`);
+  }
+}
+
+/** Validates `file`, its credential files, the template, `haproxy -c` and every `[[template]]`
+ * src, without etcd. */
 export async function checkOffline(file: string): Promise<CheckResult> {
   const checked: string[] = [];
   try {
@@ -36,9 +56,10 @@ export async function checkOffline(file: string): Promise<CheckResult> {
       defaults: settings.filter((setting) => setting.default).length,
       settings,
     };
+    checkResources(config, checked);
     if (!config.haproxy) return { ok: true, checked, ...report };
     const pipeline = createRenderPipeline(config);
-    const { text } = pipeline.renderKeys([], 0);
+    const { text } = await pipeline.renderKeysSettled([], 0);
     checked.push(pipeline.template().name);
     const stagingDirectory = mkdtempSync(join(tmpdir(), "sluice-check-"));
     try {

@@ -112,7 +112,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(args, io) {
       const { renderOffline } = await import("./render.ts");
       const snapshot = args.flags.get("snapshot");
-      const result = renderOffline(
+      const result = await renderOffline(
         configPath(args),
         typeof snapshot === "string" ? snapshot : undefined,
       );

@@ -18,7 +18,10 @@ export type RenderResult = {
 };
 
 /** Renders `configFile`'s template from `snapshotFile`, else from the state_dir's snapshot. */
-export function renderOffline(configFile: string, snapshotFile: string | undefined): RenderResult {
+export async function renderOffline(
+  configFile: string,
+  snapshotFile: string | undefined,
+): Promise<RenderResult> {
   const config = loadConfig(configFile);
   const path = snapshotFile ?? snapshotPath(config.stateDir);
   const snapshot = readSnapshot(path);
@@ -28,7 +31,10 @@ export function renderOffline(configFile: string, snapshotFile: string | undefin
       : "sluice saves it in state_dir once it has read etcd; pass --snapshot FILE to use another";
     throw new SluiceError("config", `no readable snapshot at ${path}: ${hint}`);
   }
-  const { model, text } = createRenderPipeline(config).renderKeys(snapshot.kvs, snapshot.revision);
+  const { model, text } = await createRenderPipeline(config).renderKeysSettled(
+    snapshot.kvs,
+    snapshot.revision,
+  );
   return {
     snapshot: path,
     revision: snapshot.revision,

@@ -51,6 +51,10 @@ export type DnsCache = {
   pending(): boolean;
   /** Resolves every name asked since the last settle(); true if any answer changed. */
   settle(): Promise<boolean>;
+  /** Resolves again every name asked since the previous refresh() (the same names as last
+   * time when nothing was asked since) and forgets the others; true if any answer changed.
+   * Resolves nothing when no render ever asked for a name. */
+  refresh(): Promise<boolean>;
 };
 
 const SYSTEM_RESOLVER: DnsResolver = {
@@ -94,9 +98,24 @@ export function createDnsCache(options: DnsCacheOptions = {}): DnsCache {
   const resolver = options.resolver ?? SYSTEM_RESOLVER;
   const answers = new Map<string, Answer>();
   const asked = new Set<string>();
+  // The names renders read since the previous refresh(), and those that refresh resolved.
+  let readSinceRefresh = new Set<string>();
+  let used = new Set<string>();
   const read = (query: string): Answer => {
     asked.add(query);
+    readSinceRefresh.add(query);
     return answers.get(query) ?? [];
+  };
+  const update = async (queries: string[]): Promise<boolean> => {
+    const results = await Promise.all(queries.map((query) => resolve(resolver, query)));
+    let changed = false;
+    queries.forEach((query, index) => {
+      const before = answers.get(query) ?? [];
+      const after = results[index]!;
+      if (JSON.stringify(before) !== JSON.stringify(after)) changed = true;
+      answers.set(query, after);
+    });
+    return changed;
   };
   const addresses = (name: string, family?: number): string[] =>
     [
@@ -115,18 +134,17 @@ export function createDnsCache(options: DnsCacheOptions = {}): DnsCache {
         `srv ${service === "" && proto === "" ? name : `_${service}._${proto}.${name}`}`,
       ) as SrvRecord[],
     pending: () => [...asked].some((query) => !answers.has(query)),
-    async settle() {
+    settle() {
       const queries = [...asked];
       asked.clear();
-      const results = await Promise.all(queries.map((query) => resolve(resolver, query)));
-      let changed = false;
-      queries.forEach((query, index) => {
-        const before = answers.get(query) ?? [];
-        const after = results[index]!;
-        if (JSON.stringify(before) !== JSON.stringify(after)) changed = true;
-        answers.set(query, after);
-      });
-      return changed;
+      return update(queries);
+    },
+    refresh() {
+      if (readSinceRefresh.size > 0) [used, readSinceRefresh] = [readSinceRefresh, new Set()];
+      // Every name asked since the last settle was read since the last refresh: it is in `used`.
+      asked.clear();
+      for (const query of answers.keys()) if (!used.has(query)) answers.delete(query);
+      return used.size === 0 ? Promise.resolve(false) : update([...used]);
     },
   };
 }

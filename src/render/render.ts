@@ -86,6 +86,9 @@ export type Renderer = {
     entries: TemplateEntry[],
     variables?: Record<string, unknown>,
   ): string;
+  /** Parses `source` as a render would, without rendering it. Throws RenderError
+   * `<name>:<line>: <what>`. */
+  parse(source: string, name: string): void;
   /** renderKeys, then settles the DNS names it asked for and renders again while answers
    * change (at most 3 renders). */
   renderKeysSettled(
@@ -213,6 +216,13 @@ export function createRenderer(
       return run(source, name, entries, () => mainVariables(model, settings, layout));
     },
     renderKeys,
+    parse(source, name) {
+      try {
+        parse(source);
+      } catch (error) {
+        throw new RenderError(describeRenderFailure(error, name, limits), { cause: error });
+      }
+    },
     async renderKeysSettled(source, name, entries, variables) {
       // The first settle refreshes every name the render asked for; later ones only resolve
       // names that a render with fresh answers asked for anew.

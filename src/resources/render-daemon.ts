@@ -11,6 +11,7 @@ import { type Part, runUntilStopped } from "../lifecycle.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { preflight } from "../pipeline.ts";
 import { listenForSignals } from "../signals.ts";
+import { discoverySource } from "../status.ts";
 import { VERSION } from "../version.ts";
 import { createResourceLoop, type KeySet, type ResourceLoop } from "./resource-loop.ts";
 import { watchPrefix } from "./watch-prefix.ts";
@@ -48,9 +49,12 @@ function discoveryPart(
           templates.changed();
         },
         onState(state) {
-          if (state.connected) log.info("etcd connected", { revision: state.revision });
+          const source = discoverySource(state.endpoint);
+          if (state.connected) log.info(`${source} connected`, { revision: state.revision });
           else
-            log.warn("etcd disconnected; the files stay as they are", { error: state.lastError });
+            log.warn(`${source} disconnected; the files stay as they are`, {
+              error: state.lastError,
+            });
         },
       });
     },

@@ -11,6 +11,8 @@ export type StatusFacts = {
    * first start, or HAProxy started on the last good file). */
   counts: { services: number; backends: number } | undefined;
   etcdConnected: boolean;
+  /** What discovery reads, in words ("etcd" when omitted, "the key file"). */
+  source?: string;
   /** The last apply's error, until an apply succeeds. */
   problem: string | undefined;
 };
@@ -25,19 +27,22 @@ function servingText(facts: StatusFacts): string {
   const what = counts
     ? `${plural(counts.services, "service")}, ${plural(counts.backends, "backend")}`
     : undefined;
-  if (facts.etcdConnected) return `${what ? `serving ${what}` : "haproxy serving"}; etcd connected`;
+  const source = facts.source ?? "etcd";
+  if (facts.etcdConnected)
+    return `${what ? `serving ${what}` : "haproxy serving"}; ${source} connected`;
   return what
-    ? `etcd disconnected, serving the last known state (${what})`
-    : "etcd disconnected, serving the last good config";
+    ? `${source} disconnected, serving the last known state (${what})`
+    : `${source} disconnected, serving the last good config`;
 }
 
 /** STATUS= text for `facts`: one line, at most `SYSTEMD.statusMaxChars` characters. */
 export function describeStatus(facts: StatusFacts): string {
   let text: string;
   if (!facts.serving) {
+    const source = facts.source ?? "etcd";
     const waiting = facts.etcdConnected
-      ? "etcd connected, starting haproxy"
-      : "waiting for etcd (no last good config to serve)";
+      ? `${source} connected, starting haproxy`
+      : `waiting for ${source} (no last good config to serve)`;
     text = `starting: ${facts.problem ? `failed: ${facts.problem}` : waiting}`;
   } else {
     text = servingText(facts);

@@ -101,6 +101,19 @@ describe("admin API", () => {
     });
   });
 
+  test("GET /readyz names the key file, not etcd, with file discovery", async () => {
+    const status = healthyStatus();
+    status.etcd.synced = false;
+    status.etcd.endpoint = "file:/etc/sluice/keys.yaml";
+    const app = createAdminApp(fakeHandlers({ status: async () => status }));
+    const response = await app.request("/readyz");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      ready: false,
+      reasons: ["not synced with the key file yet"],
+    });
+  });
+
   test("GET /readyz names only the failing condition", async () => {
     const status = healthyStatus();
     status.haproxy.running = false;

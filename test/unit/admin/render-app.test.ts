@@ -16,7 +16,7 @@ const template = (overrides: Partial<TemplateStatus> = {}): TemplateStatus => ({
   ...overrides,
 });
 
-function app(templates: TemplateStatus[], synced = true, applied = true) {
+function app(templates: TemplateStatus[], synced = true, applied = true, endpoint = "http://e") {
   const status: RendererStatus = {
     version: "test",
     mode: "renderer",
@@ -24,7 +24,7 @@ function app(templates: TemplateStatus[], synced = true, applied = true) {
       state: "watching",
       connected: true,
       revision: 4,
-      endpoint: "http://e",
+      endpoint,
       synced,
       relists: 0,
       reconnects: 0,
@@ -54,6 +54,14 @@ describe("the renderer's admin API", () => {
     expect(await response.json()).toEqual({
       ready: false,
       reasons: ["not synced with etcd yet", "/etc/a.conf: check_cmd failed"],
+    });
+  });
+
+  test("/readyz names the key file, not etcd, with file discovery", async () => {
+    const response = await app([template()], false, true, "file:/etc/keys.yaml").request("/readyz");
+    expect(await response.json()).toEqual({
+      ready: false,
+      reasons: ["not synced with the key file yet"],
     });
   });
 

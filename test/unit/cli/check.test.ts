@@ -69,3 +69,40 @@ describe("lbctl check and sluice serve share one validation", () => {
     });
   }
 });
+
+describe("lbctl check parses every [[template]] src", () => {
+  const resource = (src: string, dest: string) =>
+    `[[template]]\nsrc = "${src}"\ndest = "${dest}"\nkeys = ["/app"]\n`;
+
+  test("each src that parses is listed as checked", async () => {
+    const file = writeConfig(
+      resource("a.liquid", "/tmp/sluice-check-a.conf") + resource("b.liquid", "/tmp/b.conf"),
+    );
+    writeFileSync(join(dir, "a.liquid"), '{{ "/app/a" | getv: "x" }}\n');
+    writeFileSync(join(dir, "b.liquid"), "{% for v in list %}{{ v }}{% endfor %}\n");
+    const result = await checkOffline(file);
+    expect(result.error).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.checked).toEqual([
+      file,
+      `[[template]] ${join(dir, "a.liquid")}`,
+      `[[template]] ${join(dir, "b.liquid")}`,
+    ]);
+  });
+
+  test("a src that does not parse fails the check, naming src:line", async () => {
+    const file = writeConfig(resource("bad.liquid", "/tmp/sluice-check-bad.conf"));
+    writeFileSync(join(dir, "bad.liquid"), "line one\n{% if x %}\nnever closed\n");
+    const result = await checkOffline(file);
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(new RegExp(`^${join(dir, "bad.liquid")}:2: .*not closed`));
+    expect(result.checked).toEqual([file]);
+  });
+
+  test("a src that is missing fails the check, naming it", async () => {
+    const file = writeConfig(resource("missing.liquid", "/tmp/sluice-check-missing.conf"));
+    const result = await checkOffline(file);
+    expect(result.ok).toBe(false);
+    expect(result.error).toContain(join(dir, "missing.liquid"));
+  });
+});

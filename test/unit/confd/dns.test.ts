@@ -89,4 +89,35 @@ describe("createDnsCache", () => {
     expect(addresses.length).toBeGreaterThan(0);
     for (const address of addresses) expect(["127.0.0.1", "::1"]).toContain(address);
   });
+
+  test("refresh resolves again the names renders read, and reports a changed answer", async () => {
+    const fake = fakeResolver({ "web.test": ["10.0.0.1"] });
+    const dns = createDnsCache({ resolver: fake.resolver });
+    expect(await dns.refresh()).toBe(false);
+    expect(fake.queries).toEqual([]);
+    dns.lookupIPV4("web.test");
+    await dns.settle();
+    expect(await dns.refresh()).toBe(false);
+    fake.answers["web.test"] = ["10.0.0.9"];
+    // No render since the last refresh: the same names are resolved again.
+    expect(await dns.refresh()).toBe(true);
+    expect(dns.lookupIPV4("web.test")).toEqual(["10.0.0.9"]);
+    expect(fake.queries).toEqual(["web.test", "web.test", "web.test"]);
+  });
+
+  test("refresh forgets a name no render read since the previous refresh", async () => {
+    const fake = fakeResolver({ "old.test": ["10.0.0.1"], "new.test": ["10.0.0.2"] });
+    const dns = createDnsCache({ resolver: fake.resolver });
+    dns.lookupIP("old.test");
+    await dns.refresh();
+    dns.lookupIP("new.test");
+    fake.queries.length = 0;
+    await dns.refresh();
+    expect(fake.queries).toEqual(["new.test"]);
+    expect(dns.pending()).toBe(false);
+    expect(dns.lookupIP("new.test")).toEqual(["10.0.0.2"]);
+    // Forgotten: the next read is pending again.
+    expect(dns.lookupIP("old.test")).toEqual([]);
+    expect(dns.pending()).toBe(true);
+  });
 });

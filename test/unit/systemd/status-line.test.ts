@@ -33,6 +33,15 @@ describe("describeStatus", () => {
       "starting: waiting for etcd (no last good config to serve)",
     ],
     [{ serving: false }, "starting: etcd connected, starting haproxy"],
+    [{ source: "the key file" }, "serving 12 services, 48 backends; the key file connected"],
+    [
+      { source: "the key file", etcdConnected: false },
+      "the key file disconnected, serving the last known state (12 services, 48 backends)",
+    ],
+    [
+      { source: "the key file", serving: false, etcdConnected: false },
+      "starting: waiting for the key file (no last good config to serve)",
+    ],
     [
       { serving: false, problem: "start failed: port 80 in use" },
       "starting: failed: start failed: port 80 in use",
