@@ -41,6 +41,11 @@ export function serverStateFile(haproxy: HaproxyConfig): string {
   return join(dirname(haproxy.config), "haproxy.state");
 }
 
+/** The default template's Host → backend map: beside the rendered config, written with it. */
+export function hostsMapFile(haproxy: HaproxyConfig): string {
+  return join(dirname(haproxy.config), "hosts.map");
+}
+
 /** Values the template sees under `haproxy`, `default_service` and `health`. */
 export function renderSettings(
   haproxy: HaproxyConfig,
@@ -62,6 +67,7 @@ export function renderSettings(
       max_old_workers: haproxy.maxOldWorkers,
       cookie_key: haproxy.cookieKey,
       server_state_file: serverStateFile(haproxy),
+      hosts_map: hostsMapFile(haproxy),
     },
     // The model chose it (configured, else registered first); a model built elsewhere: the first.
     defaultService:

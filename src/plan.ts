@@ -1,6 +1,8 @@
 // The planner: compares the served haproxy.cfg with the desired one and decides between runtime
 // API commands (server lines whose address, weight or enabled state changed) and a reload
-// (anything else). Comment lines are ignored. Pure.
+// (anything else). Comment lines are ignored, but for the blocks of files the config carries. Pure.
+
+import { embeddedFileHeader, embeddedFileLine } from "./render/embedded-files.ts";
 
 export type RuntimeOp = { backend: string; server: string; commands: string[]; why: string };
 
@@ -32,7 +34,21 @@ export function parseSections(text: string): Section[] {
   const sections: Section[] = [];
   let current: Section = { header: "", lines: [], servers: new Map() };
   sections.push(current);
+  let inFile = false;
   for (const raw of text.split("\n")) {
+    // A file the config carries (hosts.map) is compared like a section: a change takes a reload.
+    const fileName = embeddedFileHeader(raw);
+    const fileLine: string | undefined = inFile ? embeddedFileLine(raw) : undefined;
+    inFile = fileName !== undefined || fileLine !== undefined;
+    if (fileName !== undefined) {
+      current = { header: `file ${fileName}`, lines: [], servers: new Map() };
+      sections.push(current);
+      continue;
+    }
+    if (fileLine !== undefined) {
+      current.lines.push(fileLine);
+      continue;
+    }
     const line = raw.replace(/\s+#.*$/, "").trimEnd();
     const trimmed = line.trim();
     if (trimmed === "" || trimmed.startsWith("#")) continue;

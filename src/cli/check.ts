@@ -58,12 +58,17 @@ export async function checkOffline(file: string): Promise<CheckResult> {
     };
     checkResources(config, checked);
     if (!config.haproxy) return { ok: true, checked, ...report };
-    const pipeline = createRenderPipeline(config);
-    const { text } = await pipeline.renderKeysSettled([], 0);
-    checked.push(pipeline.template().name);
     const stagingDirectory = mkdtempSync(join(tmpdir(), "sluice-check-"));
     try {
       const path = join(stagingDirectory, "haproxy.cfg");
+      // Rendered as if served from the staging directory, so the files the config names beside
+      // itself (hosts.map) are the ones staged and checked with it.
+      const pipeline = createRenderPipeline({
+        ...config,
+        haproxy: { ...config.haproxy, config: path },
+      });
+      const { text } = await pipeline.renderKeysSettled([], 0);
+      checked.push(pipeline.template().name);
       await createConfigFile({ path, check: pipeline.check }).replaceChecked(text);
       checked.push("haproxy -c");
     } finally {

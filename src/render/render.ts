@@ -10,6 +10,7 @@ import { parseDuration } from "../duration.ts";
 import { RenderError } from "../errors.ts";
 import { freshLayout, type Layout, type LayoutOptions, laidOutServices } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
+import { embedFile, hostMapEntries, invalidFileName } from "./embedded-files.ts";
 import {
   DEFAULT_HEALTH_SETTINGS,
   type HealthSettings,
@@ -136,6 +137,7 @@ function mainVariables(model: Model, settings: RenderSettings, layout: Layout | 
   const health = settings.health ?? DEFAULT_HEALTH_SETTINGS;
   const services = laidOutServices(model, layout ?? freshLayout(model, DEFAULT_LAYOUT));
   return {
+    host_map: hostMapEntries(services),
     services: services.map((service) => ({
       ...service,
       health: templateServiceCheck(health, service.name),
@@ -146,6 +148,14 @@ function mainVariables(model: Model, settings: RenderSettings, layout: Layout | 
     default_service: settings.defaultService,
     health: templateHealth(health),
   };
+}
+
+/** `{{ text | embed_file: "hosts.map" }}`: `text` carried in the config as a file the config
+ * writer writes beside it. */
+function embedFileFilter(content: unknown, name: unknown): string {
+  const invalid = invalidFileName(String(name));
+  if (invalid) throw new RenderError(`embed_file: ${invalid}`);
+  return embedFile(String(content ?? ""), String(name));
 }
 
 function createEngine(limits: RenderLimits): Liquid {
@@ -173,6 +183,7 @@ export function createRenderer(
   // Filters run synchronously inside renderSync, so one current context is enough.
   let context = empty;
   registerConfdFilters(engine, () => context);
+  engine.registerFilter("embed_file", embedFileFilter);
   const parsed = new Map<string, Template[]>();
 
   const parse = (source: string): Template[] => {

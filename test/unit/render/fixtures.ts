@@ -1,9 +1,10 @@
 // Shared by the render tests: a fixed [haproxy] section and a `haproxy -c` runner.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { HaproxyConfig } from "../../../src/config/schema.ts";
+import { embeddedFiles } from "../../../src/render/embedded-files.ts";
 
 export const HAPROXY_BINARY = "/usr/sbin/haproxy";
 
@@ -30,8 +31,8 @@ export const FIXED_HAPROXY: HaproxyConfig = {
 
 export type CheckOutcome = { exitCode: number; output: string };
 
-/** Runs `haproxy -c -f file`. */
-export function checkFile(file: string): CheckOutcome {
+/** Runs `haproxy -c -f file` as it is. */
+function runCheck(file: string): CheckOutcome {
   const result = Bun.spawnSync([HAPROXY_BINARY, "-c", "-f", file], {
     stdout: "pipe",
     stderr: "pipe",
@@ -42,13 +43,28 @@ export function checkFile(file: string): CheckOutcome {
   };
 }
 
-/** Writes `text` to a temporary file and runs `haproxy -c` on it. */
+/** Runs `haproxy -c` on a rendered file (a golden file), with the files it carries. */
+export function checkFile(file: string): CheckOutcome {
+  return checkText(readFileSync(file, "utf8"));
+}
+
+/**
+ * Writes `text` to a temporary file and runs `haproxy -c` on it. The files it carries (hosts.map)
+ * are written beside it, and the paths the text gives them beside FIXED_HAPROXY.config point there.
+ */
 export function checkText(text: string): CheckOutcome {
   const dir = mkdtempSync(join(tmpdir(), "sluice-unit-"));
   try {
+    let placed = text;
+    for (const carried of embeddedFiles(text)) {
+      writeFileSync(join(dir, carried.name), carried.content);
+      placed = placed
+        .split(join(dirname(FIXED_HAPROXY.config), carried.name))
+        .join(join(dir, carried.name));
+    }
     const file = join(dir, "haproxy.cfg");
-    writeFileSync(file, text);
-    return checkFile(file);
+    writeFileSync(file, placed);
+    return runCheck(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

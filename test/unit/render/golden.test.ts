@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { buildModel } from "../../../src/model/build.ts";
 import { renderSettings } from "../../../src/pipeline.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
+import { embeddedFiles } from "../../../src/render/embedded-files.ts";
 import { createRenderer } from "../../../src/render/render.ts";
 import { checkFile, FIXED_HAPROXY } from "./fixtures.ts";
 
@@ -96,11 +97,14 @@ describe("the default template for three services", () => {
     expect(golden).not.toMatch(/spread-checks|httpchk|http-check/);
     expect(golden).toContain("frontend stats\n    bind 127.0.0.1:8888\n    stats enable\n");
     expect(golden).toContain("frontend http-in\n    bind 127.0.0.1:8080\n");
-    for (const service of backends) {
-      expect(golden).toContain(
-        `    use_backend ${service} if { hdr(host),field(1,:) -i ${service} }\n`,
-      );
-    }
+    // One lookup in the map, whose lines the file carries: each service by its name.
+    expect(golden).toContain(
+      "    use_backend %[req.hdr(host),field(1,:),lower,map_str(/var/lib/sluice/hosts.map)]\n",
+    );
+    expect(golden).not.toContain(" if { hdr(host)");
+    expect(embeddedFiles(golden)).toEqual([
+      { name: "hosts.map", content: backends.map((service) => `${service} ${service}\n`).join("") },
+    ]);
     expect(golden).toContain("    default_backend api\n");
   });
 

@@ -5,6 +5,7 @@ import { freshLayout, type Layout, updateLayout } from "../../../src/model/layou
 import type { KeyValue, Model } from "../../../src/model/types.ts";
 import { renderSettings } from "../../../src/pipeline.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
+import { embeddedFiles } from "../../../src/render/embedded-files.ts";
 import { createRenderer, DEFAULT_LAYOUT, type RenderSettings } from "../../../src/render/render.ts";
 import { HOSTILE_KEYS, HOSTILE_VALUES } from "../model/hostile-values.ts";
 import { checkText, FIXED_HAPROXY } from "./fixtures.ts";
@@ -89,9 +90,9 @@ const ALLOWED_LINES: RegExp[] = [
   /^ {4}http-check send meth GET uri \/[A-Za-z0-9._~%/?&=+,;:@!*()-]*(?: ver HTTP\/1\.1 hdr Host [A-Za-z0-9.:-]+)?$/,
   /^ {4}http-check expect status [1-5]\d\d(?:-[1-5]\d\d)?$/,
   /^ {4}bind [0-9.]+:\d+$/,
-  new RegExp(
-    `^ {4}use_backend (${NAME}) if \\{ hdr\\(host\\),field\\(1,:\\) -i \\1(?: [A-Za-z0-9.-]+)* \\}$`,
-  ),
+  /^ {4}use_backend %\[req\.hdr\(host\),field\(1,:\),lower,map_str\(\/[\w/.-]+\/hosts\.map\)\]$/,
+  // The lines of hosts.map: a Host in lower case and its backend.
+  new RegExp(`^#\\| [a-z0-9._-]{1,64} ${NAME}$`),
   new RegExp(`^ {4}default_backend ${NAME}$`),
   /^ {4}balance [a-z_-]+$/,
   /^ {4}cookie JSESSIONID prefix nocache dynamic$/,
@@ -225,9 +226,9 @@ describe("rendering the default template", () => {
       model,
       renderSettings({ ...FIXED_HAPROXY, defaultService: "web" }, model, TEMPLATE_NAME),
     );
-    expect(text).toContain(
-      "    use_backend web if { hdr(host),field(1,:) -i web www.example.com }\n",
-    );
+    expect(embeddedFiles(text)).toEqual([
+      { name: "hosts.map", content: "api api\nweb web\nwww.example.com web\n" },
+    ]);
     expect(text).toContain("    default_backend web\n");
     expect(text).toContain("backend web\n    balance roundrobin\n");
     expect(text).toContain("backend api\n    balance leastconn\n");
