@@ -1,7 +1,7 @@
 // The Host-routing figure of `make bench`: HAProxy 2.6 with N backends routed by Host, once with
 // one `use_backend … if { hdr(host) … }` line per service (the default template before the map)
 // and once with one `use_backend %[…,map_str(hosts.map)]` line, measured with wrk on loopback.
-// Run alone with `bun bench/host-routing-figure.ts [services] [seconds]`.
+// Run alone with `bun bench/host-routing-figure.ts [services] [seconds] [backend]`.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

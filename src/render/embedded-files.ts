@@ -1,6 +1,8 @@
 // Files that a rendered haproxy.cfg carries inside itself, as comment blocks, for the config writer
 // to write beside it (the default template's hosts.map), and the Host → backend map's lines. Pure.
 
+import { RenderError } from "../errors.ts";
+
 /** One file carried by a rendered config: its name beside the config, and its text. */
 export type EmbeddedFile = { name: string; content: string };
 
@@ -28,6 +30,14 @@ export function invalidFileName(name: string): string | undefined {
 export function embedFile(content: string, name: string): string {
   const lines = content.split("\n").filter((line) => line.trim() !== "");
   return [`${HEADER}${name}`, ...lines.map((line) => `${BODY}${line.trim()}`)].join("\n");
+}
+
+/** The `embed_file` filter, `{{ text | embed_file: "hosts.map" }}`: `text` carried in the config
+ * as a file the config writer writes beside it. Throws RenderError on a name that is not plain. */
+export function embedFileFilter(content: unknown, name: unknown): string {
+  const invalid = invalidFileName(String(name));
+  if (invalid) throw new RenderError(`embed_file: ${invalid}`);
+  return embedFile(String(content ?? ""), String(name));
 }
 
 /** Whether `line` opens an embedded file's block; its name if so. */

@@ -10,7 +10,7 @@ import { parseDuration } from "../duration.ts";
 import { RenderError } from "../errors.ts";
 import { freshLayout, type Layout, type LayoutOptions, laidOutServices } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
-import { embedFile, hostMapEntries, invalidFileName } from "./embedded-files.ts";
+import { embedFileFilter, hostMapEntries } from "./embedded-files.ts";
 import {
   DEFAULT_HEALTH_SETTINGS,
   type HealthSettings,
@@ -148,14 +148,6 @@ function mainVariables(model: Model, settings: RenderSettings, layout: Layout | 
     default_service: settings.defaultService,
     health: templateHealth(health),
   };
-}
-
-/** `{{ text | embed_file: "hosts.map" }}`: `text` carried in the config as a file the config
- * writer writes beside it. */
-function embedFileFilter(content: unknown, name: unknown): string {
-  const invalid = invalidFileName(String(name));
-  if (invalid) throw new RenderError(`embed_file: ${invalid}`);
-  return embedFile(String(content ?? ""), String(name));
 }
 
 function createEngine(limits: RenderLimits): Liquid {

@@ -172,10 +172,10 @@ const CASES: Case[] = [
     expected: "reload: runtime API disabled ([apply] runtime_api = false)",
   },
   {
-    name: "a new service: a reload, since its Host rule changes the frontend",
+    name: "a new service: a reload, since its backend (and its line in hosts.map) is new",
     served: servedFrom(TWO),
     desired: [...TWO, ...keys("api/x=10.0.1.1:80")],
-    expected: "reload: settings changed in frontend http-in",
+    expected: "reload: section added: backend api",
   },
   {
     name: "the file could not follow HAProxy: a reload mends it",
