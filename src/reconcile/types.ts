@@ -3,12 +3,27 @@
 
 import type { Hold } from "../model/guards.ts";
 import type { Layout } from "../model/layout.ts";
-import type { KeyValue, Model } from "../model/types.ts";
+import type { KeyDelta, KeyValue, Model } from "../model/types.ts";
 import type { Plan } from "../plan.ts";
 import type { Transitions } from "../state.ts";
 
-/** The whole prefix at an etcd revision. */
-export type Desired = { kvs: KeyValue[]; revision: number };
+/** The whole prefix at an etcd revision, and the keys changed to reach it. */
+export type Desired = {
+  /** Every key (may be listed when read: read it only to build whole). */
+  readonly kvs: KeyValue[];
+  revision: number;
+  /** The store's log of changes; absent for a key set given whole, which is built whole. */
+  log?: ChangeLog;
+};
+
+/** Where a desired state is in the store's log of key changes. */
+export type ChangeLog = {
+  /** Changes made before this state, counted from the store's start. */
+  position: number;
+  /** The keys changed from position `from` to this state, oldest first; undefined when the log
+   * no longer has them all (a listing, the snapshot, a long gap): build whole then. */
+  since(from: number): readonly KeyDelta[] | undefined;
+};
 
 /**
  * The fast path (membership through the runtime API, the config file following after):

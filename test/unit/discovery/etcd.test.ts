@@ -51,8 +51,8 @@ function start(options: { endpoints?: string[]; extra?: string[]; etcd?: FakeEtc
     etcd.connect,
   );
   discovery.start({
-    onChange(kvs) {
-      last = kvs;
+    onChange(update) {
+      last = update.kvs();
       publishes++;
     },
   });
