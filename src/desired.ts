@@ -29,7 +29,7 @@ export type DesiredStore = {
  * `start` are forgotten (taken, or dropped past the limit); a state given whole (a listing, the
  * snapshot) starts the log again one past the end, so no state before it is built from changes.
  */
-export function createChangeLog(limit = MODEL.changeLogLimit) {
+export function createChangeLog(limit: number = MODEL.changeLogLimit) {
   let start = 0;
   let entries: KeyDelta[] = [];
   return {
@@ -71,7 +71,13 @@ export function createDesiredStore(now: () => number = () => performance.now()):
   return {
     current() {
       const kvs = listKeys;
-      return { revision, log: log.at(log.position()), get kvs() { return kvs(); } };
+      return {
+        revision,
+        log: log.at(log.position()),
+        get kvs() {
+          return kvs();
+        },
+      };
     },
     source: () => source,
     fromEtcd(update) {

@@ -1,6 +1,8 @@
 // Sorted lists patched by name: a few entries replaced, inserted or removed without sorting (or
 // walking) the rest, for the model built change by change. Pure.
 
+import type { Service } from "./types.ts";
+
 /** The first index whose name is not below `name` (the list sorted by name). */
 export function findSorted<T>(sorted: readonly T[], name: string, nameOf: (item: T) => string) {
   let low = 0;
@@ -50,4 +52,12 @@ export function patchSorted<T>(
     else next.splice(index, 0, item);
   }
   return next ?? (sorted as T[]);
+}
+
+/** The service named `name` in a model (its services are sorted by name). */
+export function lookupService(
+  model: { services: readonly Service[] },
+  name: string,
+): Service | undefined {
+  return lookupSorted(model.services, name, (service) => service.name);
 }

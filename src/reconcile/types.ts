@@ -69,6 +69,10 @@ export type Prepared = {
   model: Model;
   holds: Hold[];
   layout: Layout;
+  /** Services of `model` that may differ from the served model's; undefined: any of them. */
+  changed?: ReadonlySet<string>;
+  /** The model source's build it came from (model-source.ts), when it came from one. */
+  build?: number;
   /** The rendered config; absent on the fast path, which renders after routing. */
   text: string | undefined;
   /** The file brought in line with HAProxy, when it was behind and the plan does not write it. */

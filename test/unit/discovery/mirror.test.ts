@@ -137,9 +137,7 @@ describe("KeyMirror", () => {
   test("tells the keys changed since it was last asked, not the whole set", () => {
     const mirror = new KeyMirror();
     mirror.replace([{ key: "/apps/web/a", value: "1", createRevision: 3 }], 10);
-    expect(mirror.takeChanges()).toEqual([
-      { key: "/apps/web/a", value: "1", createRevision: 3 },
-    ]);
+    expect(mirror.takeChanges()).toEqual([{ key: "/apps/web/a", value: "1", createRevision: 3 }]);
     mirror.apply([put("/apps/web/b", "2", 11, 11), put("/apps/web/c", "3", 12, 12)]);
     mirror.apply([del("/apps/web/c", 13), put("/apps/web/a", "4", 14, 3)]);
     // c came and went between two asks: no change.

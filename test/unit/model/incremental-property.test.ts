@@ -117,7 +117,8 @@ function randomChanges(random: () => number, keys: Keys): KeyDelta[] {
 function differing(before: Model, after: Model): Set<string> {
   const old = new Map(before.services.map((s) => [s.name, s]));
   const names = new Set<string>();
-  for (const service of after.services) if (old.get(service.name) !== service) names.add(service.name);
+  for (const service of after.services)
+    if (old.get(service.name) !== service) names.add(service.name);
   for (const name of old.keys()) if (!after.services.some((s) => s.name === name)) names.add(name);
   return names;
 }

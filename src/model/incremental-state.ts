@@ -1,0 +1,100 @@
+// The incremental model's state between changes, and how one changed key is read into it (see
+// incremental.ts). Pure data and functions.
+
+import type { ServiceOverride } from "../config/schema.ts";
+import {
+  type Accepted,
+  type BuildModelOptions,
+  type PickedServers,
+  pickServers,
+  readKey,
+} from "./build.ts";
+import type { KeyDelta, KeyValue, Model, Rejected, Service } from "./types.ts";
+
+/** What the builder holds between changes. */
+export type State = {
+  /** Keys that cannot name a server (bad key, bad value), and the service each other key is in. */
+  readRejections: Map<string, Rejected>;
+  keyService: Map<string, string>;
+  /** Decoded registrations by service then key, and each service's servers as picked. */
+  candidates: Map<string, Map<string, Accepted>>;
+  picked: Map<string, PickedServers>;
+  /** Rejections a service's picking makes (a server name taken, a name clash), and their keys. */
+  serviceRejections: Map<string, Rejected>;
+  rejectedKeysOf: Map<string, string[]>;
+  retained: Set<string>;
+  /** Competing names by lower case, and the ones that lose their Host header, with why. */
+  groups: Map<string, Set<string>>;
+  caseLosers: Map<string, string>;
+  services: Map<string, Service>;
+  servers: number;
+  trusted: Map<string, KeyValue>;
+  defaultName: string;
+  defaultRevision: number;
+  model: Model;
+};
+
+/** One update's scratch: services to rebuild, keys whose rejection or trust may differ. */
+export type Pass = { touched: Set<string>; keys: Set<string>; trusted: Set<string> };
+
+export function emptyState(revision: number, retain: Iterable<string>): State {
+  return {
+    ...{ readRejections: new Map(), keyService: new Map(), candidates: new Map() },
+    ...{ picked: new Map(), serviceRejections: new Map(), rejectedKeysOf: new Map() },
+    ...{ retained: new Set(retain), groups: new Map(), caseLosers: new Map() },
+    ...{ services: new Map(), servers: 0, trusted: new Map() },
+    ...{ defaultName: "", defaultRevision: Number.POSITIVE_INFINITY },
+    model: { revision, services: [], rejected: [], defaultService: "" },
+  };
+}
+
+/** What stays fixed: the options and what is derived from them. */
+export type Context = {
+  options: Omit<BuildModelOptions, "revision">;
+  overrides: Map<string, ServiceOverride>;
+  hostnames: Map<string, string>;
+  trustedPrefixes: readonly string[];
+};
+
+/** Reads one changed key: forgets what it was, decodes what it is. */
+export function readChange(context: Context, state: State, pass: Pass, change: KeyDelta): void {
+  const { key, value } = change;
+  if (context.trustedPrefixes.some((prefix) => key.startsWith(prefix))) {
+    if (value === undefined) state.trusted.delete(key);
+    else state.trusted.set(key, { key, value });
+    pass.trusted.add(key);
+  }
+  if (!key.startsWith(context.options.prefix)) return;
+  const service = state.keyService.get(key);
+  if (service !== undefined) {
+    state.candidates.get(service)?.delete(key);
+    state.keyService.delete(key);
+    pass.touched.add(service);
+  }
+  if (state.readRejections.delete(key)) pass.keys.add(key);
+  if (value === undefined) return;
+  const read = readKey(key, value, change.createRevision ?? 0, context.options);
+  if (!("service" in read)) {
+    state.readRejections.set(key, read);
+    pass.keys.add(key);
+    return;
+  }
+  const keys = state.candidates.get(read.service) ?? new Map<string, Accepted>();
+  state.candidates.set(read.service, keys);
+  keys.set(key, read.accepted);
+  state.keyService.set(key, read.service);
+  pass.touched.add(read.service);
+}
+
+/** Picks a touched service's servers again from its decoded keys. */
+export function repick(state: State, name: string): void {
+  const keys = state.candidates.get(name);
+  if (keys === undefined || keys.size === 0) {
+    state.candidates.delete(name);
+    state.picked.delete(name);
+  } else state.picked.set(name, pickServers(keys.values()));
+}
+
+export function isClaim(context: Context, state: State, name: string): boolean {
+  return state.picked.has(name) || context.overrides.has(name) || state.retained.has(name);
+}
