@@ -4,7 +4,7 @@
 // what is served, so the later stages visit only those.
 
 import type { Logger } from "../log.ts";
-import { type BuildModelOptions, buildModel } from "../model/build.ts";
+import { type BuildModelOptions, buildModel, countServers } from "../model/build.ts";
 import type { Hold } from "../model/guards.ts";
 import { createIncrementalModel, type ModelUpdate } from "../model/incremental.ts";
 import type { KeyDelta, Model } from "../model/types.ts";
@@ -35,7 +35,8 @@ export type ModelSource = {
 export type ModelSourceOptions = {
   modelOptions(revision: number, retain: Iterable<string>): BuildModelOptions;
   log: Logger;
-  /** Builds from changes between two whole ones compared; default MODEL.fullBuildEvery. */
+  /** Builds from changes between two compared with a whole one (at least as many as there are
+   * keys); default MODEL.fullBuildEvery. */
   checkEvery?: number;
 };
 
@@ -65,7 +66,9 @@ export function createModelSource(options: ModelSourceOptions): ModelSource {
     const fresh = seen.order.slice(seenTaken);
     seenTaken = seen.order.length;
     const update = incremental.update(changes, desired.revision, fresh);
-    if (++sinceWhole < checkEvery) return update;
+    // A whole build costs one per key: at most once per as many builds, so a change stays cheap.
+    const keys = countServers(update.model) + update.model.rejected.length;
+    if (++sinceWhole < Math.max(checkEvery, keys)) return update;
     sinceWhole = 0;
     const full = buildModel(desired.kvs, options.modelOptions(desired.revision, seen.set));
     if (Bun.deepEquals(update.model, full)) return update;
