@@ -35,7 +35,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function measure(label: string, services: number, each: number, changes: number): void {
+function measure(
+  label: string,
+  services: number,
+  each: number,
+  changes: number,
+  into = "probe",
+): void {
   const decode = createMemoDecoder();
   const context: PrepareContext = {
     apply: { runtimeApi: true, allowEmpty: false, maxDropPercent: 50 },
@@ -77,14 +83,14 @@ function measure(label: string, services: number, each: number, changes: number)
       n % 2 === 0
         ? {
             type: "put",
-            key: "/apps/probe/c",
+            key: `/apps/${into}/c`,
             value: "127.0.0.1:9003",
             modRevision: revision,
             createRevision: revision,
           }
         : {
             type: "delete",
-            key: "/apps/probe/c",
+            key: `/apps/${into}/c`,
             value: "",
             modRevision: revision,
             createRevision: 0,
@@ -107,3 +113,5 @@ const changes = Number(process.argv[2] ?? 200);
 measure("10 servers", 1, 10, changes);
 measure("10,000 servers (1 service)", 1, 10_000, changes);
 measure("100,000 servers (1,000 × 100)", 1000, 100, changes);
+// A change inside the large service itself: that one service is placed again whole.
+measure("10,000 servers, the change in the 10,000-server service", 1, 10_000, changes, "svc0");

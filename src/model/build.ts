@@ -92,8 +92,12 @@ function groupRegistrations(
 }
 
 /** One service's registrations sorted out: its servers, the keys that lost their server name to
- * another, and the oldest creation revision among the servers (Infinity without). */
-export type PickedServers = { servers: Accepted[]; losers: Rejected[]; oldest: number };
+ * another (with the name), and the oldest creation revision among the servers (Infinity without). */
+export type PickedServers = {
+  servers: Accepted[];
+  losers: { name: string; rejection: Rejected }[];
+  oldest: number;
+};
 
 /**
  * Of keys naming the same server, the lowest key wins, whatever order they came in; the others
@@ -117,9 +121,9 @@ export function pickServers(accepted: Iterable<Accepted>): PickedServers {
     servers,
     oldest,
     losers: losers.map((loser) => {
-      const winner = byName.get(loser.server.name)!.server.key;
-      const reason = `server name "${loser.server.name}" is already used by ${winner}`;
-      return reject(loser.server.key, loser.value, reason);
+      const { name } = loser.server;
+      const reason = `server name "${name}" is already used by ${byName.get(name)!.server.key}`;
+      return { name, rejection: reject(loser.server.key, loser.value, reason) };
     }),
   };
 }
@@ -161,7 +165,7 @@ export function buildModel(kvs: readonly KeyValue[], options: BuildModelOptions)
   for (const [name, keys] of groupRegistrations(kvs, options, rejected)) {
     const servers = pickServers(keys.values());
     picked.set(name, servers);
-    for (const loser of servers.losers) rejected.push(loser);
+    for (const loser of servers.losers) rejected.push(loser.rejection);
   }
 
   const claims: NameClaim[] = [

@@ -2,7 +2,7 @@
 // rejections each service makes, the service each name serves, and the default service; each
 // settled again only for the names a change touched (see incremental.ts). Pure.
 
-import { reject, serviceOf } from "./build.ts";
+import { type Accepted, reject, serviceOf } from "./build.ts";
 import { type Context, isClaim, type Pass, type State } from "./incremental-state.ts";
 import { chooseDefaultService, findCaseClashes, type NameClaim } from "./service-names.ts";
 import type { Service } from "./types.ts";
@@ -49,7 +49,7 @@ export function serviceRejections(state: State, pass: Pass, name: string): void 
     pass.keys.add(key);
   }
   const picked = state.picked.get(name);
-  const rejections = [...(picked?.losers ?? [])];
+  const rejections = (picked?.losers ?? []).map((loser) => loser.rejection);
   const reason = state.caseLosers.get(name);
   if (picked && reason !== undefined) {
     for (const entry of picked.servers) {
@@ -73,13 +73,17 @@ export function keptService(context: Context, state: State, name: string): Servi
   if (!isClaim(context, state, name) || state.caseLosers.has(name)) return undefined;
   const picked = state.picked.get(name);
   const old = state.services.get(name);
-  // Only its standing changed (newly retained, or a rival came or went): the same service.
-  const servers = picked?.servers ?? [];
-  if (old && old.servers.length === servers.length) {
-    if (servers.every((entry, index) => entry.server === old.servers[index])) return old;
-  }
-  return serviceOf(name, context.overrides.get(name), picked);
+  const servers = picked?.servers ?? NO_SERVERS;
+  // The same servers picked (only its standing changed, or a key that lost): the same service.
+  if (old && builtFrom.get(old) === servers) return old;
+  const service = serviceOf(name, context.overrides.get(name), picked);
+  builtFrom.set(service, servers);
+  return service;
 }
+
+/** The picked list each service was made from (lists are replaced, never changed in place). */
+const builtFrom = new WeakMap<Service, readonly Accepted[]>();
+const NO_SERVERS: readonly Accepted[] = [];
 
 /** chooseDefaultService, kept up to date: only the touched services can take the default, and
  * only a touched default can lose it (then all are compared again). */

@@ -2,13 +2,8 @@
 // incremental.ts). Pure data and functions.
 
 import type { ServiceOverride } from "../config/schema.ts";
-import {
-  type Accepted,
-  type BuildModelOptions,
-  type PickedServers,
-  pickServers,
-  readKey,
-} from "./build.ts";
+import { type Accepted, type BuildModelOptions, type PickedServers, readKey } from "./build.ts";
+import { repickServers, type ServiceKeys } from "./incremental-pick.ts";
 import type { KeyDelta, KeyValue, Model, Rejected, Service } from "./types.ts";
 
 /** What the builder holds between changes. */
@@ -16,8 +11,8 @@ export type State = {
   /** Keys that cannot name a server (bad key, bad value), and the service each other key is in. */
   readRejections: Map<string, Rejected>;
   keyService: Map<string, string>;
-  /** Decoded registrations by service then key, and each service's servers as picked. */
-  candidates: Map<string, Map<string, Accepted>>;
+  /** Decoded registrations by service, and each service's servers as picked. */
+  candidates: Map<string, ServiceKeys>;
   picked: Map<string, PickedServers>;
   /** Rejections a service's picking makes (a server name taken, a name clash), and their keys. */
   serviceRejections: Map<string, Rejected>;
@@ -34,8 +29,14 @@ export type State = {
   model: Model;
 };
 
-/** One update's scratch: services to rebuild, keys whose rejection or trust may differ. */
-export type Pass = { touched: Set<string>; keys: Set<string>; trusted: Set<string> };
+/** One update's scratch: services to rebuild (and in each, the server names its changed keys
+ * claimed), keys whose rejection or trust may differ. */
+export type Pass = {
+  touched: Set<string>;
+  names: Map<string, Set<string>>;
+  keys: Set<string>;
+  trusted: Set<string>;
+};
 
 export function emptyState(revision: number, retain: Iterable<string>): State {
   return {
@@ -67,9 +68,8 @@ export function readChange(context: Context, state: State, pass: Pass, change: K
   if (!key.startsWith(context.options.prefix)) return;
   const service = state.keyService.get(key);
   if (service !== undefined) {
-    state.candidates.get(service)?.delete(key);
+    forgetKey(state, pass, service, key);
     state.keyService.delete(key);
-    pass.touched.add(service);
   }
   if (state.readRejections.delete(key)) pass.keys.add(key);
   if (value === undefined) return;
@@ -79,20 +79,44 @@ export function readChange(context: Context, state: State, pass: Pass, change: K
     pass.keys.add(key);
     return;
   }
-  const keys = state.candidates.get(read.service) ?? new Map<string, Accepted>();
+  const keys = state.candidates.get(read.service) ?? { keys: new Map(), byName: new Map() };
   state.candidates.set(read.service, keys);
-  keys.set(key, read.accepted);
+  keys.keys.set(key, read.accepted);
+  const name = read.accepted.server.name;
+  const claims = keys.byName.get(name) ?? new Map<string, Accepted>();
+  keys.byName.set(name, claims);
+  claims.set(key, read.accepted);
   state.keyService.set(key, read.service);
-  pass.touched.add(read.service);
+  touchName(pass, read.service, name);
 }
 
-/** Picks a touched service's servers again from its decoded keys. */
-export function repick(state: State, name: string): void {
+function touchName(pass: Pass, service: string, name: string): void {
+  pass.touched.add(service);
+  const names = pass.names.get(service) ?? new Set<string>();
+  pass.names.set(service, names);
+  names.add(name);
+}
+
+/** Takes `key` out of its service's decoded keys. */
+function forgetKey(state: State, pass: Pass, service: string, key: string): void {
+  const keys = state.candidates.get(service);
+  const accepted = keys?.keys.get(key);
+  if (!keys || !accepted) return;
+  keys.keys.delete(key);
+  const name = accepted.server.name;
+  const claims = keys.byName.get(name);
+  claims?.delete(key);
+  if (claims?.size === 0) keys.byName.delete(name);
+  touchName(pass, service, name);
+}
+
+/** Picks a touched service's servers again: only the server names its changed keys claimed. */
+export function repick(state: State, pass: Pass, name: string): void {
   const keys = state.candidates.get(name);
-  if (keys === undefined || keys.size === 0) {
+  if (keys === undefined || keys.keys.size === 0) {
     state.candidates.delete(name);
     state.picked.delete(name);
-  } else state.picked.set(name, pickServers(keys.values()));
+  } else state.picked.set(name, repickServers(keys, state.picked.get(name), pass.names.get(name)));
 }
 
 export function isClaim(context: Context, state: State, name: string): boolean {

@@ -87,14 +87,16 @@ function apply(
   input: PassInput,
   changed = new Set<string>(),
 ): Model {
-  const pass: Pass = { touched: new Set(input.touch), keys: new Set(), trusted: new Set() };
+  const pass: Pass = {
+    ...{ touched: new Set(input.touch), names: new Map(), keys: new Set(), trusted: new Set() },
+  };
   for (const change of input.changes) readChange(context, state, pass, change);
   for (const name of input.retain) {
     if (state.retained.has(name)) continue;
     state.retained.add(name);
     pass.touched.add(name);
   }
-  for (const name of pass.touched) repick(state, name);
+  for (const name of pass.touched) repick(state, pass, name);
   resolveCases(context, state, pass);
   for (const name of pass.touched) serviceRejections(state, pass, name);
   const services = new Map<string, Service | undefined>();

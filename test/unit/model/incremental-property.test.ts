@@ -26,7 +26,16 @@ const INSTANCES = ["a", "b", "c", "d", "e", "f", "web-1", "web@1", ""];
 const NAMES = ["s1", "s2", "s3", "web-1", "-x", "a"];
 const OUTSIDE = ["/other/web/a", "/apps", "/apps/web", "/apps/web/a/b", "/conf/x", "/conf/y/z"];
 
-type Config = { name: string; options: Omit<BuildModelOptions, "revision"> };
+type Config = {
+  name: string;
+  options: Omit<BuildModelOptions, "revision">;
+  /** Instances per service: many make services large, so one change patches their servers. */
+  instances?: readonly string[];
+  names?: readonly string[];
+};
+
+const MANY_INSTANCES = Array.from({ length: 80 }, (_, i) => `i${i}`);
+const MANY_NAMES = Array.from({ length: 50 }, (_, i) => `s${i}`);
 
 const OVERRIDES: ServiceOverride[] = [
   { name: "api", balance: "roundrobin", hostnames: ["www", "api.example.com"] },
@@ -40,6 +49,12 @@ const CONFIGS: Config[] = [
     options: { prefix: "/apps/", overrides: OVERRIDES, trustedPrefixes: ["/conf/", "/apps/db"] },
   },
   {
+    name: "large services (their servers patched, not picked again)",
+    options: { prefix: "/apps/" },
+    instances: MANY_INSTANCES,
+    names: MANY_NAMES,
+  },
+  {
     name: "a configured default service, always kept",
     options: { prefix: "/apps/", overrides: OVERRIDES, defaultService: "db", retain: ["db"] },
   },
@@ -50,19 +65,19 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 /** A registration value: seed form, bare host:port, JSON, or something invalid. */
-function randomValue(random: () => number): string {
+function randomValue(random: () => number, names: readonly string[]): string {
   const host = pick(random, ["10.0.0.1", "10.0.0.2", "192.0.2.7", "[2001:db8::1]", "db.local"]);
   const address = `${host}:${pick(random, [80, 8080, 443, 99999])}`;
   const weight = pick(random, [0, 1, 7, 256, 300]);
   switch (Math.floor(random() * 7)) {
     case 0:
-      return `${pick(random, NAMES)} ${address}`;
+      return `${pick(random, names)} ${address}`;
     case 1:
       return address;
     case 2:
       return JSON.stringify({ addr: address, weight, drain: random() < 0.3 });
     case 3:
-      return JSON.stringify({ addr: address, name: pick(random, NAMES), meta: { zone: "a" } });
+      return JSON.stringify({ addr: address, name: pick(random, names), meta: { zone: "a" } });
     case 4:
       return pick(random, ["", "garbage", "{bad", '{"addr":1}', '{"port":80}', "a b c"]);
     case 5:
@@ -92,24 +107,27 @@ class Keys {
   }
 }
 
-function randomKey(random: () => number, keys: Keys): string {
+function randomKey(random: () => number, keys: Keys, config: Config): string {
   const roll = random();
   if (roll < 0.08) return pick(random, OUTSIDE);
   if (roll < 0.35 && keys.map.size > 0) return pick(random, [...keys.map.keys()]);
-  return `/apps/${pick(random, SERVICES)}/${pick(random, INSTANCES)}`;
+  const instance = pick(random, config.instances ?? INSTANCES);
+  return `/apps/${pick(random, config.instances ? SERVICES.slice(0, 3) : SERVICES)}/${instance}`;
 }
 
 /** One event's key changes: mostly one key, sometimes a batch, or a whole service emptied. */
-function randomChanges(random: () => number, keys: Keys): KeyDelta[] {
+function randomChanges(random: () => number, keys: Keys, config: Config): KeyDelta[] {
   const roll = random();
-  if (roll < 0.05) {
+  if (roll < (config.instances ? 0.005 : 0.05)) {
     const service = `/apps/${pick(random, SERVICES)}/`;
     return [...keys.map.keys()].filter((k) => k.startsWith(service)).map((k) => keys.delete(k));
   }
   const count = roll < 0.15 ? 1 + Math.floor(random() * 6) : 1;
   return Array.from({ length: count }, () => {
-    const key = randomKey(random, keys);
-    return random() < 0.3 ? keys.delete(key) : keys.put(key, randomValue(random));
+    const key = randomKey(random, keys, config);
+    const value = randomValue(random, config.names ?? NAMES);
+    // Large services grow: fewer deletes.
+    return random() < (config.instances ? 0.2 : 0.3) ? keys.delete(key) : keys.put(key, value);
   });
 }
 
@@ -137,15 +155,16 @@ function run(config: Config, seed: number, events: number): void {
     if (random() < 0.01) {
       changed = incremental.build(keys.kvs(), keys.revision, retained).changed;
     } else {
-      const changes = randomChanges(random, keys);
+      const changes = randomChanges(random, keys, config);
       const fresh = random() < 0.05 ? [pick(random, SERVICES)] : [];
       for (const name of fresh) retained.add(name);
       changed = incremental.update(changes, keys.revision, fresh).changed;
     }
     const model = incremental.model();
     try {
-      expect(model).toEqual(full());
-      expect(countServers(model)).toBe(full().services.reduce((n, s) => n + s.servers.length, 0));
+      const whole = full();
+      expect(model).toEqual(whole);
+      expect(countServers(model)).toBe(whole.services.reduce((n, s) => n + s.servers.length, 0));
       if (changed) expect([...changed].sort()).toEqual([...differing(before, model)].sort());
     } catch (error) {
       throw new Error(`${where}: the incremental model differs\n${String(error)}`);
@@ -155,10 +174,11 @@ function run(config: Config, seed: number, events: number): void {
 
 describe("the incremental model against buildModel", () => {
   for (const [index, config] of CONFIGS.entries()) {
-    test(`4,000 random events each for 3 seeds: ${config.name}`, () => {
+    test(`thousands of random events for each of 3 seeds: ${config.name}`, () => {
       // A fixed base seed keeps runs comparable; SEED=... replays another.
       const base = Number(process.env.SEED ?? 1409) + index * 1000;
-      for (const seed of [base, base + 1, base + 2]) run(config, seed, 4000);
-    });
+      const events = config.instances ? 2500 : 4000;
+      for (const seed of [base, base + 1, base + 2]) run(config, seed, events);
+    }, 60_000);
   }
 });
