@@ -5,18 +5,49 @@
 import { type Accepted, type PickedServers, pickServers, reject } from "./build.ts";
 import { lookupSorted, patchSorted } from "./sorted.ts";
 
+/** The keys claiming one server name: one (the usual case, kept without a map), or several. */
+type Claims = Accepted | Map<string, Accepted>;
+
 /** A service's decoded keys, by key and by the server name they claim. */
 export type ServiceKeys = {
   keys: Map<string, Accepted>;
-  byName: Map<string, Map<string, Accepted>>;
+  byName: Map<string, Claims>;
 };
+
+/** Adds a decoded key to the claims on its server name. */
+export function addClaim(service: ServiceKeys, entry: Accepted): void {
+  const { name, key } = entry.server;
+  const claims = service.byName.get(name);
+  if (claims === undefined) service.byName.set(name, entry);
+  else if (claims instanceof Map) claims.set(key, entry);
+  else
+    service.byName.set(
+      name,
+      new Map([
+        [claims.server.key, claims],
+        [key, entry],
+      ]),
+    );
+}
+
+/** Takes a decoded key out of the claims on its server name. */
+export function removeClaim(service: ServiceKeys, entry: Accepted): void {
+  const { name, key } = entry.server;
+  const claims = service.byName.get(name);
+  if (claims === entry) service.byName.delete(name);
+  else if (claims instanceof Map) {
+    claims.delete(key);
+    if (claims.size === 1) service.byName.set(name, [...claims.values()][0]!);
+  }
+}
 
 const serverName = (entry: Accepted) => entry.server.name;
 
 /** The key that wins a server name: the lowest. */
-function winnerOf(claims: ReadonlyMap<string, Accepted> | undefined): Accepted | undefined {
+function winnerOf(claims: Claims | undefined): Accepted | undefined {
+  if (!(claims instanceof Map)) return claims;
   let winner: Accepted | undefined;
-  for (const entry of claims?.values() ?? []) {
+  for (const entry of claims.values()) {
     if (winner === undefined || entry.server.key < winner.server.key) winner = entry;
   }
   return winner;
@@ -24,10 +55,10 @@ function winnerOf(claims: ReadonlyMap<string, Accepted> | undefined): Accepted |
 
 /** The keys that lose server `name` to its winner, as rejections. */
 function losersOf(
-  claims: ReadonlyMap<string, Accepted> | undefined,
+  claims: Claims | undefined,
   winner: Accepted | undefined,
 ): PickedServers["losers"] {
-  if (!claims || claims.size < 2 || !winner) return [];
+  if (!(claims instanceof Map) || !winner) return [];
   const { name, key } = winner.server;
   const reason = `server name "${name}" is already used by ${key}`;
   return [...claims.values()]

@@ -2,15 +2,14 @@
 // incremental.ts). Pure data and functions.
 
 import type { ServiceOverride } from "../config/schema.ts";
-import { type Accepted, type BuildModelOptions, type PickedServers, readKey } from "./build.ts";
-import { repickServers, type ServiceKeys } from "./incremental-pick.ts";
+import { type BuildModelOptions, type PickedServers, readKey } from "./build.ts";
+import { addClaim, removeClaim, repickServers, type ServiceKeys } from "./incremental-pick.ts";
 import type { KeyDelta, KeyValue, Model, Rejected, Service } from "./types.ts";
 
 /** What the builder holds between changes. */
 export type State = {
-  /** Keys that cannot name a server (bad key, bad value), and the service each other key is in. */
+  /** Keys that cannot name a server (a bad key, a bad value). */
   readRejections: Map<string, Rejected>;
-  keyService: Map<string, string>;
   /** Decoded registrations by service, and each service's servers as picked. */
   candidates: Map<string, ServiceKeys>;
   picked: Map<string, PickedServers>;
@@ -32,6 +31,8 @@ export type State = {
 /** One update's scratch: services to rebuild (and in each, the server names its changed keys
  * claimed), keys whose rejection or trust may differ. */
 export type Pass = {
+  /** Whether the state started empty (a whole build): every service is picked whole. */
+  whole: boolean;
   touched: Set<string>;
   names: Map<string, Set<string>>;
   keys: Set<string>;
@@ -40,7 +41,7 @@ export type Pass = {
 
 export function emptyState(revision: number, retain: Iterable<string>): State {
   return {
-    ...{ readRejections: new Map(), keyService: new Map(), candidates: new Map() },
+    ...{ readRejections: new Map(), candidates: new Map() },
     ...{ picked: new Map(), serviceRejections: new Map(), rejectedKeysOf: new Map() },
     ...{ retained: new Set(retain), groups: new Map(), caseLosers: new Map() },
     ...{ services: new Map(), servers: 0, trusted: new Map() },
@@ -65,13 +66,12 @@ export function readChange(context: Context, state: State, pass: Pass, change: K
     else state.trusted.set(key, { key, value });
     pass.trusted.add(key);
   }
-  if (!key.startsWith(context.options.prefix)) return;
-  const service = state.keyService.get(key);
-  if (service !== undefined) {
-    forgetKey(state, pass, service, key);
-    state.keyService.delete(key);
-  }
-  if (state.readRejections.delete(key)) pass.keys.add(key);
+  const { prefix } = context.options;
+  if (!key.startsWith(prefix)) return;
+  // The service a key is in is in the key: the part after the prefix, up to the next "/".
+  const end = key.indexOf("/", prefix.length);
+  if (!pass.whole && end > 0) forgetKey(state, pass, key.slice(prefix.length, end), key);
+  if (!pass.whole && state.readRejections.delete(key)) pass.keys.add(key);
   if (value === undefined) return;
   const read = readKey(key, value, change.createRevision ?? 0, context.options);
   if (!("service" in read)) {
@@ -79,19 +79,19 @@ export function readChange(context: Context, state: State, pass: Pass, change: K
     pass.keys.add(key);
     return;
   }
-  const keys = state.candidates.get(read.service) ?? { keys: new Map(), byName: new Map() };
-  state.candidates.set(read.service, keys);
+  let keys = state.candidates.get(read.service);
+  if (keys === undefined) {
+    keys = { keys: new Map(), byName: new Map() };
+    state.candidates.set(read.service, keys);
+  }
   keys.keys.set(key, read.accepted);
-  const name = read.accepted.server.name;
-  const claims = keys.byName.get(name) ?? new Map<string, Accepted>();
-  keys.byName.set(name, claims);
-  claims.set(key, read.accepted);
-  state.keyService.set(key, read.service);
-  touchName(pass, read.service, name);
+  addClaim(keys, read.accepted);
+  touchName(pass, read.service, read.accepted.server.name);
 }
 
 function touchName(pass: Pass, service: string, name: string): void {
   pass.touched.add(service);
+  if (pass.whole) return;
   const names = pass.names.get(service) ?? new Set<string>();
   pass.names.set(service, names);
   names.add(name);
@@ -103,11 +103,8 @@ function forgetKey(state: State, pass: Pass, service: string, key: string): void
   const accepted = keys?.keys.get(key);
   if (!keys || !accepted) return;
   keys.keys.delete(key);
-  const name = accepted.server.name;
-  const claims = keys.byName.get(name);
-  claims?.delete(key);
-  if (claims?.size === 0) keys.byName.delete(name);
-  touchName(pass, service, name);
+  removeClaim(keys, accepted);
+  touchName(pass, service, accepted.server.name);
 }
 
 /** Picks a touched service's servers again: only the server names its changed keys claimed. */

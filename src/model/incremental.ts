@@ -60,7 +60,13 @@ export function createIncrementalModel(
         value,
         createRevision,
       }));
-      state.model = apply(context, state, { changes, revision, retain, touch: standing });
+      state.model = apply(context, state, {
+        changes,
+        revision,
+        retain,
+        touch: standing,
+        whole: true,
+      });
       return { model: state.model, changed: undefined };
     },
     update(changes, revision, retain) {
@@ -78,6 +84,8 @@ type PassInput = {
   revision: number;
   retain: Iterable<string>;
   touch: Iterable<string>;
+  /** The state is empty: nothing to forget first. */
+  whole?: boolean;
 };
 
 /** Folds changes into `state` and returns the new model; `changed` hears services that differ. */
@@ -89,6 +97,7 @@ function apply(
 ): Model {
   const pass: Pass = {
     ...{ touched: new Set(input.touch), names: new Map(), keys: new Set(), trusted: new Set() },
+    whole: input.whole === true,
   };
   for (const change of input.changes) readChange(context, state, pass, change);
   for (const name of input.retain) {

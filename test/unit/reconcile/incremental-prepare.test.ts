@@ -131,7 +131,7 @@ describe("an apply prepared change by change", () => {
   test("decides as one prepared from the whole key set, over 3 × 700 random changes", () => {
     const base = Number(process.env.SEED ?? 14);
     for (const seed of [base, base + 1, base + 2]) run(seed, 700);
-  });
+  }, 60_000);
 
   test("a change to one service visits that service only; the others keep their objects", () => {
     const desired = createDesiredStore();
