@@ -18,6 +18,10 @@ type Harness = {
   discovery: Discovery;
   /** The key set the listener saw last. */
   seen(): Record<string, string>;
+  /** The key set rebuilt from every update's changes alone. */
+  replayed(): Record<string, string>;
+  /** Whether each update came from a listing. */
+  relisted: boolean[];
   publishes(): number;
   log: string[];
 };
