@@ -171,9 +171,9 @@ function daemonParts(
       name: "etcd discovery",
       start() {
         discovery.start({
-          onChange(kvs, revision) {
-            pieces.events.changed(kvs, revision);
-            desired.fromEtcd(kvs, revision);
+          onChange(update) {
+            pieces.events.changed(update.changes, update.revision);
+            desired.fromEtcd(update);
             coalescer.poke();
             pieces.templates.changed();
           },

@@ -97,6 +97,17 @@ export const APPLY = {
   snapshotDebounceMs: 200,
 } as const;
 
+/** The model, built change by change (src/model/incremental.ts). */
+export const MODEL = {
+  /** Key changes the desired store keeps for the next build; past this the build is whole. */
+  changeLogLimit: 100_000,
+  /** A build from changes is checked against a build from the whole key set every this many
+   * builds, and never more often than once per as many builds as there are keys, so its cost per
+   * change stays the same at any size (the level-triggered way back; a difference is logged, and
+   * the whole one kept). */
+  fullBuildEvery: 10_000,
+} as const;
+
 /** DNS answers of the main template's lookup filters (lookupIP, lookupSRV, ...). */
 export const DNS = {
   /** The names the template used are resolved again this often, and a changed answer renders

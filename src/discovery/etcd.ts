@@ -59,7 +59,10 @@ export function createEtcdDiscovery(
     status: status.current,
     lifecycle,
     signal: stopping.signal,
-    publish: () => listener?.onChange(mirror.kvs(), mirror.revision),
+    publish(relisted) {
+      const changes = mirror.takeChanges();
+      listener?.onChange({ revision: mirror.revision, changes, relisted, kvs: () => mirror.kvs() });
+    },
     setConnected: status.setConnected,
   };
 

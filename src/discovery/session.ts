@@ -22,8 +22,8 @@ export type SessionContext = {
   lifecycle: StateMachine<DiscoveryStateName>;
   /** Aborted on stop: the session ends at once. */
   signal: AbortSignal;
-  /** Hands the mirror's key set to the listener. */
-  publish(): void;
+  /** Hands what changed in the mirror to the listener; `relisted` after a listing. */
+  publish(relisted: boolean): void;
   /** The watch is live (true), with the endpoint in `status.endpoint`. */
   setConnected(connected: true): void;
 };
@@ -94,7 +94,7 @@ async function relist(
   }
   if (first || changed) {
     status.synced = true;
-    context.publish();
+    context.publish(true);
   }
 }
 
@@ -144,7 +144,7 @@ async function watchWithResync(
             value_bytes: event.value.length,
           });
         }
-        if (mirror.apply(events)) context.publish();
+        if (mirror.apply(events)) context.publish(false);
       },
     });
   } finally {

@@ -1,6 +1,7 @@
-// What the rest of sluice knows about discovery: full state at a revision, and connection state.
+// What the rest of sluice knows about discovery: each change to the key set (the keys it touched,
+// and the full set on demand) at a revision, and connection state.
 
-import type { KeyValue } from "../model/types.ts";
+import type { KeyDelta, KeyValue } from "../model/types.ts";
 
 /** Where discovery is: before start; opening a connection to an endpoint; listing the prefix
  * (first sync, reconnect, compaction); watching it; waiting before the next endpoint; stopped. */
@@ -28,9 +29,24 @@ export type DiscoveryState = {
   lastError: string | undefined;
 };
 
+/** A change to the key set, as a listener hears it. */
+export type KeySetUpdate = {
+  /** The revision the key set now reflects. */
+  revision: number;
+  /** Each key that differs from the previous update (the first update: every key), in order. */
+  changes: readonly KeyDelta[];
+  /** Whether it came from a listing of etcd (first sync, reconnect, compaction, periodic resync)
+   * rather than a watch event: it may hold changes no event told, so what is built from the key
+   * set is built again whole. */
+  relisted: boolean;
+  /** The whole prefix at `revision`, listed when asked (once per change, shared: never changed
+   * by the caller). Valid until the next update. */
+  kvs(): KeyValue[];
+};
+
 export type DiscoveryListener = {
-  /** The full key set changed; `kvs` is the whole prefix at `revision`. */
-  onChange(kvs: KeyValue[], revision: number): void;
+  /** The key set changed. */
+  onChange(update: KeySetUpdate): void;
   /** Connection state changed. */
   onState?(state: DiscoveryState): void;
 };

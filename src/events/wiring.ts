@@ -10,7 +10,7 @@ import { runServerCommands } from "../haproxy/runtime.ts";
 import type { Supervisor } from "../haproxy/supervisor.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import type { Logger } from "../log.ts";
-import type { KeyValue, Service } from "../model/types.ts";
+import type { KeyDelta, Service } from "../model/types.ts";
 import { createOperatorActions, type OperatorActions } from "../overrides/operator.ts";
 import { createOverrideStore } from "../overrides/store.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
@@ -27,8 +27,8 @@ export type DaemonEvents = {
   reconciler(reconciler: Reconciler): Reconciler;
   /** The supervisor, publishing reloads. */
   supervisor(supervisor: Supervisor): Supervisor;
-  /** A new key set from etcd. */
-  changed(kvs: readonly KeyValue[], revision: number): void;
+  /** Keys changed in etcd, at `revision`. */
+  changed(changes: readonly KeyDelta[], revision: number): void;
   /** Discovery's connection state changed. */
   etcdState(state: DiscoveryState): void;
   applyFailed(error: unknown): void;

@@ -26,12 +26,13 @@ export type BuildModelOptions = {
 };
 
 /** An accepted registration: the server, its raw value, and when etcd created its key. */
-type Accepted = { server: Server; value: string; createRevision: number };
+export type Accepted = { server: Server; value: string; createRevision: number };
 
-/** Accepted registrations by service, then by server name. */
+/** Accepted registrations by service, then by key. */
 type Grouped = Map<string, Map<string, Accepted>>;
 
-function reject(key: string, value: string, reason: string): Rejected {
+/** A rejection as the model keeps it: value and reason cut to a shown length. */
+export function reject(key: string, value: string, reason: string): Rejected {
   return {
     key,
     value: value.slice(0, SHOWN_VALUE_LENGTH),
@@ -40,7 +41,10 @@ function reject(key: string, value: string, reason: string): Rejected {
 }
 
 /** The service and instance a key names, or why it cannot name one. */
-function splitKey(key: string, prefix: string): { service: string; instance: string } | string {
+export function splitKey(
+  key: string,
+  prefix: string,
+): { service: string; instance: string } | string {
   if (isInvalidUtf8(key)) return `key ${quote(key, 200)} is not valid UTF-8`;
   if (UNSAFE_KEY.test(key)) return "key contains a space, control character or line break";
   const parts = key.slice(prefix.length).split("/");
@@ -52,69 +56,128 @@ function splitKey(key: string, prefix: string): { service: string; instance: str
   return { service, instance };
 }
 
+/** What one key under the prefix is: a registration of a service, or a rejection. */
+export function readKey(
+  key: string,
+  value: string,
+  createRevision: number,
+  options: Pick<BuildModelOptions, "prefix" | "decode">,
+): { service: string; accepted: Accepted } | Rejected {
+  const split = splitKey(key, options.prefix);
+  if (typeof split === "string") return reject(key, value, split);
+  const decoded = (options.decode ?? decodeRegistration)(key, split.instance, value);
+  if (!decoded.ok) return reject(key, value, decoded.reason);
+  return { service: split.service, accepted: { server: decoded.server, value, createRevision } };
+}
+
 /** Decodes every key under the prefix and groups the accepted ones; the rest go to `rejected`. */
 function groupRegistrations(
-  kvs: KeyValue[],
+  kvs: readonly KeyValue[],
   options: BuildModelOptions,
   rejected: Rejected[],
 ): Grouped {
   const byService: Grouped = new Map();
   for (const { key, value, createRevision = 0 } of kvs) {
     if (!key.startsWith(options.prefix)) continue;
-    const split = splitKey(key, options.prefix);
-    if (typeof split === "string") {
-      rejected.push(reject(key, value, split));
+    const read = readKey(key, value, createRevision, options);
+    if (!("service" in read)) {
+      rejected.push(read);
       continue;
     }
-    const decode = options.decode ?? decodeRegistration;
-    const decoded = decode(key, split.instance, value);
-    if (!decoded.ok) {
-      rejected.push(reject(key, value, decoded.reason));
-      continue;
-    }
-    const names = byService.get(split.service) ?? new Map<string, Accepted>();
-    byService.set(split.service, names);
-    const entry = { server: decoded.server, value, createRevision };
-    const clash = names.get(entry.server.name);
-    // Of two keys naming the same server, the lower key wins, whatever order they came in.
-    const [winner, loser] = clash && clash.server.key < key ? [clash, entry] : [entry, clash];
-    if (loser) {
-      const reason = `server name "${loser.server.name}" is already used by ${winner.server.key}`;
-      rejected.push(reject(loser.server.key, loser.value, reason));
-    }
-    names.set(winner.server.name, winner);
+    const keys = byService.get(read.service) ?? new Map<string, Accepted>();
+    byService.set(read.service, keys);
+    keys.set(key, read.accepted);
   }
   return byService;
 }
 
-/** The oldest creation revision among a service's accepted keys; Infinity without keys. */
-function oldestKey(names: Map<string, Accepted> | undefined): number {
+/** One service's registrations sorted out: its servers, the keys that lost their server name to
+ * another (with the name), and the oldest creation revision among the servers (Infinity without). */
+export type PickedServers = {
+  servers: Accepted[];
+  losers: { name: string; rejection: Rejected }[];
+  oldest: number;
+};
+
+/**
+ * Of keys naming the same server, the lowest key wins, whatever order they came in; the others
+ * are rejected, naming it. Servers come sorted by name.
+ */
+export function pickServers(accepted: Iterable<Accepted>): PickedServers {
+  const byName = new Map<string, Accepted>();
+  const losers: Accepted[] = [];
+  for (const entry of accepted) {
+    const clash = byName.get(entry.server.name);
+    if (clash === undefined) byName.set(entry.server.name, entry);
+    else if (entry.server.key < clash.server.key) {
+      losers.push(clash);
+      byName.set(entry.server.name, entry);
+    } else losers.push(entry);
+  }
   let oldest = Number.POSITIVE_INFINITY;
-  for (const entry of names?.values() ?? []) oldest = Math.min(oldest, entry.createRevision);
-  return oldest;
+  for (const entry of byName.values()) oldest = Math.min(oldest, entry.createRevision);
+  const servers = [...byName.values()].sort((a, b) => (a.server.name < b.server.name ? -1 : 1));
+  return {
+    servers,
+    oldest,
+    losers: losers.map((loser) => {
+      const { name } = loser.server;
+      const reason = `server name "${name}" is already used by ${byName.get(name)!.server.key}`;
+      return { name, rejection: reject(loser.server.key, loser.value, reason) };
+    }),
+  };
+}
+
+/** The service `name` serves: settings from its override, servers as picked. */
+export function serviceOf(
+  name: string,
+  override: ServiceOverride | undefined,
+  picked: PickedServers | undefined,
+): Service {
+  return {
+    name,
+    balance: override?.balance ?? "leastconn",
+    hostnames: override?.hostnames ?? [],
+    servers: picked?.servers.map((entry) => entry.server) ?? [],
+  };
+}
+
+/** Where each configured hostname (lower case) points. */
+export function hostnameOwners(overrides: readonly ServiceOverride[]): Map<string, string> {
+  const hostnames = new Map<string, string>();
+  for (const override of overrides) {
+    for (const host of override.hostnames ?? []) hostnames.set(host.toLowerCase(), override.name);
+  }
+  return hostnames;
+}
+
+/** Orders rejections by key. */
+export function byKey(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** Decodes every key, groups servers by service, and lists what was rejected and why. */
-export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
+export function buildModel(kvs: readonly KeyValue[], options: BuildModelOptions): Model {
   const overrides = new Map((options.overrides ?? []).map((o) => [o.name, o]));
   const retained = new Set(options.retain ?? []);
   const rejected: Rejected[] = [];
-  const byService = groupRegistrations(kvs, options, rejected);
+  const picked = new Map<string, PickedServers>();
+  for (const [name, keys] of groupRegistrations(kvs, options, rejected)) {
+    const servers = pickServers(keys.values());
+    picked.set(name, servers);
+    for (const loser of servers.losers) rejected.push(loser.rejection);
+  }
 
   const claims: NameClaim[] = [
-    ...new Set([...byService.keys(), ...overrides.keys(), ...retained]),
+    ...new Set([...picked.keys(), ...overrides.keys(), ...retained]),
   ].map((name) => ({
     name,
     standing: overrides.has(name) ? 0 : retained.has(name) ? 1 : 2,
-    createRevision: oldestKey(byService.get(name)),
+    createRevision: picked.get(name)?.oldest ?? Number.POSITIVE_INFINITY,
   }));
-  const hostnames = new Map<string, string>();
-  for (const override of overrides.values()) {
-    for (const host of override.hostnames ?? []) hostnames.set(host.toLowerCase(), override.name);
-  }
-  const losers = findCaseClashes(claims, hostnames);
+  const losers = findCaseClashes(claims, hostnameOwners(options.overrides ?? []));
   for (const [name, reason] of losers) {
-    for (const entry of byService.get(name)?.values() ?? []) {
+    for (const entry of picked.get(name)?.servers ?? []) {
       rejected.push(reject(entry.server.key, entry.value, reason));
     }
   }
@@ -123,19 +186,8 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
   const services: Service[] = kept
     .map((claim) => claim.name)
     .sort()
-    .map((name) => {
-      const override = overrides.get(name);
-      const servers = [...(byService.get(name)?.values() ?? [])]
-        .map((entry) => entry.server)
-        .sort((a, b) => (a.name < b.name ? -1 : 1));
-      return {
-        name,
-        balance: override?.balance ?? "leastconn",
-        hostnames: override?.hostnames ?? [],
-        servers,
-      };
-    });
-  rejected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .map((name) => serviceOf(name, overrides.get(name), picked.get(name)));
+  rejected.sort(byKey);
   const defaultService = chooseDefaultService(kept, options.defaultService);
   const trusted = options.trustedPrefixes?.length
     ? { trusted: keysUnder(kvs, options.trustedPrefixes) }
@@ -144,17 +196,14 @@ export function buildModel(kvs: KeyValue[], options: BuildModelOptions): Model {
 }
 
 /** The keys under any of `prefixes`, sorted by key (string prefix match, as confd's). */
-function keysUnder(kvs: KeyValue[], prefixes: readonly string[]): KeyValue[] {
+function keysUnder(kvs: readonly KeyValue[], prefixes: readonly string[]): KeyValue[] {
   return kvs
     .filter(({ key }) => prefixes.some((prefix) => key.startsWith(prefix)))
     .map(({ key, value }) => ({ key, value }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    .sort(byKey);
 }
 
-/** Number of servers across all services. */
-export function countServers(model: Model): number {
-  return model.services.reduce((total, service) => total + service.servers.length, 0);
-}
+export { countServers } from "./counts.ts";
 
 /**
  * A decoder that remembers the last result per key while the value stays the same, so a change

@@ -3,6 +3,7 @@
 // name while sluice runs; a fresh layout (made at each reload) names occupied slots after their
 // servers. Pure.
 
+import { lookupService } from "./sorted.ts";
 import type { Model, Server, Service } from "./types.ts";
 
 /** One `server` line: `name` is the HAProxy server name; `server` is undefined when free. */
@@ -48,41 +49,69 @@ export function freshLayout(model: Model, options: LayoutOptions): Layout {
  * Places `model` into `previous` without moving any server that stays: a server keeps its slot
  * (matched by etcd key), a removed server frees its slot, and a new server takes a free slot
  * (one with its own name first, then a spare, then any). When no slot is free, a spare is added,
- * which changes the backend's server lines and so needs a reload.
+ * which changes the backend's server lines and so needs a reload. With `changed`, only those
+ * services are placed again: every other one keeps its slots (the same list) from `previous`.
  */
-export function updateLayout(previous: Layout, model: Model, options: LayoutOptions): Layout {
-  const next: Layout = new Map();
-  for (const service of model.services) {
-    const before = previous.get(service.name);
-    if (!before) {
-      next.set(service.name, freshService(service, options));
+export function updateLayout(
+  previous: Layout,
+  model: Model,
+  options: LayoutOptions,
+  changed?: ReadonlySet<string>,
+): Layout {
+  if (changed === undefined) {
+    return new Map(
+      model.services.map((service) => [
+        service.name,
+        placeService(previous.get(service.name), service, options),
+      ]),
+    );
+  }
+  const next: Layout = new Map(previous);
+  let added = false;
+  for (const name of changed) {
+    const service = lookupService(model, name);
+    if (!service) {
+      next.delete(name);
       continue;
     }
-    const byKey = new Map(service.servers.map((server) => [server.key, server]));
-    const slots: Slot[] = before.map((slot) => {
-      const server = slot.server && byKey.get(slot.server.key);
-      if (server) byKey.delete(server.key);
-      return { name: slot.name, server };
-    });
-    for (const server of byKey.values()) {
-      const free = slots.filter((slot) => slot.server === undefined);
-      const slot =
-        free.find((s) => s.name === server.name) ??
-        free.find((s) => s.name.startsWith(SPARE_PREFIX)) ??
-        free[0];
-      if (slot) slot.server = server;
-      else {
-        const highest = slots
-          .map((s) =>
-            s.name.startsWith(SPARE_PREFIX) ? Number(s.name.slice(SPARE_PREFIX.length)) : 0,
-          )
-          .reduce((a, b) => Math.max(a, b), 0);
-        slots.push({ name: `${SPARE_PREFIX}${highest + 1}`, server });
-      }
-    }
-    next.set(service.name, slots);
+    added ||= !next.has(name);
+    next.set(name, placeService(previous.get(name), service, options));
   }
-  return next;
+  // A new service: the layout keeps the model's order (the order of the config's backends).
+  if (!added) return next;
+  return new Map(model.services.map((service) => [service.name, next.get(service.name)!]));
+}
+
+/** One service's slots: `before` with its servers placed again (fresh slots without). */
+export function placeService(
+  before: Slot[] | undefined,
+  service: Service,
+  options: LayoutOptions,
+): Slot[] {
+  if (!before) return freshService(service, options);
+  const byKey = new Map(service.servers.map((server) => [server.key, server]));
+  const slots: Slot[] = before.map((slot) => {
+    const server = slot.server && byKey.get(slot.server.key);
+    if (server) byKey.delete(server.key);
+    return { name: slot.name, server };
+  });
+  for (const server of byKey.values()) {
+    const free = slots.filter((slot) => slot.server === undefined);
+    const slot =
+      free.find((s) => s.name === server.name) ??
+      free.find((s) => s.name.startsWith(SPARE_PREFIX)) ??
+      free[0];
+    if (slot) slot.server = server;
+    else {
+      const highest = slots
+        .map((s) =>
+          s.name.startsWith(SPARE_PREFIX) ? Number(s.name.slice(SPARE_PREFIX.length)) : 0,
+        )
+        .reduce((a, b) => Math.max(a, b), 0);
+      slots.push({ name: `${SPARE_PREFIX}${highest + 1}`, server });
+    }
+  }
+  return slots;
 }
 
 /** What a template sees for a service: its servers (each with its `slot`) and free slot names. */

@@ -12,6 +12,15 @@ export type KeyValue = {
   createRevision?: number;
 };
 
+/** One key changed: put with `value` (and the revision that created it), or deleted (`value`
+ * undefined). */
+export type KeyDelta = {
+  key: string;
+  value: string | undefined;
+  /** As KeyValue's; absent for a delete. */
+  createRevision?: number;
+};
+
 /** A validated backend server. Every string here is safe to print into haproxy.cfg. */
 export type Server = {
   /** The etcd key it came from. */

@@ -5,6 +5,7 @@
 import { describeError, SluiceError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Layout } from "../model/layout.ts";
+import { lookupService } from "../model/sorted.ts";
 import type { Model } from "../model/types.ts";
 import { withOverrideStates } from "./server-state.ts";
 import {
@@ -137,9 +138,15 @@ export function createOperatorActions(options: OperatorOptions): OperatorActions
       });
     },
     prune() {
-      if (store.list().length === 0) return;
+      const overrides = store.list();
+      if (overrides.length === 0) return;
+      // Only the services that have overrides are looked at, not every served server.
+      const served = options.served();
+      const services = new Set(overrides.map((override) => override.service));
       const keys = new Set(
-        options.served().services.flatMap((service) => service.servers.map((server) => server.key)),
+        [...services].flatMap(
+          (name) => lookupService(served, name)?.servers.map((server) => server.key) ?? [],
+        ),
       );
       for (const gone of store.prune(keys)) {
         const { service, backend, key } = gone;

@@ -3,7 +3,8 @@
 // renders every slot the way the layout says.
 
 import type { Layout, Slot } from "../model/layout.ts";
-import type { Model } from "../model/types.ts";
+import { lookupService } from "../model/sorted.ts";
+import type { Model, Service } from "../model/types.ts";
 import { parseSections, planServer, type RuntimeOp, type ServerLine } from "../plan.ts";
 
 /** Ops compared as a set: the config lists servers in another order than the slots. */
@@ -14,20 +15,37 @@ export function opsKey(ops: RuntimeOp[]): string {
     .join("\n");
 }
 
-/** Same services with the same settings and the same slot names: only servers changed. */
-export function sameStructure(served: Model, next: Model, before: Layout, after: Layout): boolean {
+/**
+ * Same services with the same settings and the same slot names: only servers changed. With
+ * `changed`, only those services are compared: every other one is the same object in both.
+ */
+export function sameStructure(
+  served: Model,
+  next: Model,
+  before: Layout,
+  after: Layout,
+  changed?: ReadonlySet<string>,
+): boolean {
   if (served.services.length !== next.services.length) return false;
-  return next.services.every((service, index) => {
-    const old = served.services[index]!;
-    if (old.name !== service.name || old.balance !== service.balance) return false;
-    if (old.hostnames.join(" ") !== service.hostnames.join(" ")) return false;
-    const slotsBefore = before.get(service.name) ?? [];
-    const slotsAfter = after.get(service.name) ?? [];
-    return (
-      slotsBefore.length === slotsAfter.length &&
-      slotsBefore.every((slot, index) => slot.name === slotsAfter[index]!.name)
+  const same = (old: Service | undefined, service: Service | undefined) =>
+    old === undefined || service === undefined
+      ? old === service
+      : sameService(old, service, before.get(service.name) ?? [], after.get(service.name) ?? []);
+  if (changed !== undefined) {
+    return [...changed].every((name) =>
+      same(lookupService(served, name), lookupService(next, name)),
     );
-  });
+  }
+  return next.services.every((service, index) => same(served.services[index], service));
+}
+
+function sameService(old: Service, service: Service, slotsBefore: Slot[], slotsAfter: Slot[]) {
+  if (old.name !== service.name || old.balance !== service.balance) return false;
+  if (old.hostnames.join(" ") !== service.hostnames.join(" ")) return false;
+  return (
+    slotsBefore.length === slotsAfter.length &&
+    slotsBefore.every((slot, index) => slot.name === slotsAfter[index]!.name)
+  );
 }
 
 function slotLine(slot: Slot): ServerLine {
@@ -64,6 +82,8 @@ export function changedLines(before: Layout, after: Layout): Map<string, ServerL
   const changes = new Map<string, ServerLine>();
   for (const [service, slots] of after) {
     const old = before.get(service) ?? [];
+    // A service no change touched keeps its list of slots.
+    if (old === slots) continue;
     slots.forEach((slot, index) => {
       const previous = old[index];
       // The memoizing decoder returns the same object for an unchanged registration.
@@ -89,11 +109,21 @@ export type LayoutDiff = {
   reasons: string[];
 };
 
-/** Runtime commands that turn the slots of `before` into those of `after` (same slot names). */
-export function diffLayouts(before: Layout, after: Layout): LayoutDiff {
+/**
+ * Runtime commands that turn the slots of `before` into those of `after` (same slot names). With
+ * `changed`, only those services are looked at (every other one keeps its list of slots).
+ */
+export function diffLayouts(
+  before: Layout,
+  after: Layout,
+  changed?: ReadonlySet<string>,
+): LayoutDiff {
   const diff: LayoutDiff = { ops: [], reasons: [] };
-  for (const [service, slots] of after) {
+  const services = changed ? [...changed].sort() : after.keys();
+  for (const service of services) {
+    const slots = after.get(service);
     const old = before.get(service) ?? [];
+    if (slots === undefined || slots === old) continue;
     slots.forEach((slot, index) => {
       const previous = old[index];
       if (!previous || previous.server === slot.server) return;

@@ -6,9 +6,11 @@ import type { ApplyConfig } from "../config/schema.ts";
 import { type BuildModelOptions, buildModel } from "../model/build.ts";
 import { applyGuards } from "../model/guards.ts";
 import { freshLayout, type Layout, type LayoutOptions, updateLayout } from "../model/layout.ts";
+import { lookupService } from "../model/sorted.ts";
 import type { Model } from "../model/types.ts";
 import { patchServerLines, planConfig } from "../plan.ts";
 import { changedLines, diffLayouts, sameStructure } from "./layout-ops.ts";
+import type { BuiltModel } from "./model-source.ts";
 import type { Desired, FastPathState, Prepared, Served } from "./types.ts";
 
 export type PrepareContext = {
@@ -18,6 +20,9 @@ export type PrepareContext = {
   fastPath: FastPathState;
   layoutOptions: LayoutOptions;
   modelOptions(revision: number, retain: Iterable<string>): BuildModelOptions;
+  /** Builds the desired model (change by change: model-source.ts); without, buildModel on the
+   * whole key set, every service counting as changed. */
+  build?(desired: Desired, served: Served): BuiltModel;
   render(model: Model, layout: Layout): string;
   /** Identifies the template source and settings a model would be rendered with. */
   templateKey(model: Model): string;
@@ -30,15 +35,23 @@ export function prepareApply(
   force: boolean,
   context: PrepareContext,
 ): Prepared {
-  const built = keepDefaultService(
-    served.model,
-    buildModel(desired.kvs, context.modelOptions(desired.revision, served.seenServices)),
-  );
+  const source = context.build?.(desired, served) ?? {
+    model: buildModel(desired.kvs, context.modelOptions(desired.revision, served.seenServices)),
+    changed: undefined,
+    build: undefined,
+  };
+  const built = keepDefaultService(served.model, source.model);
   const guarded =
     served.text === undefined
       ? { model: built, holds: [] }
-      : applyGuards(served.model, built, context.apply);
-  const base = { revision: desired.revision, desired: built, ...guarded, catchUp: undefined };
+      : applyGuards(served.model, built, context.apply, source.changed);
+  // From here on only services that differ from what is served are visited.
+  const changed = source.changed && differing(served.model, guarded.model, source.changed);
+  const base = {
+    ...{ revision: desired.revision, desired: built, ...guarded, catchUp: undefined },
+    ...(changed ? { changed } : {}),
+    ...(source.build !== undefined ? { build: source.build } : {}),
+  };
   const reload = (reasons: string[]): Prepared => {
     const layout = freshLayout(guarded.model, context.layoutOptions);
     const text = context.render(guarded.model, layout);
@@ -48,16 +61,16 @@ export function prepareApply(
     const why = force ? "reload requested" : context.running ? "first apply" : undefined;
     return reload([why ?? "haproxy is not running"]);
   }
-  const layout = updateLayout(served.layout, guarded.model, context.layoutOptions);
+  const layout = updateLayout(served.layout, guarded.model, context.layoutOptions, changed);
   // Fast path: only servers changed, in slots the template is known to render as the layout
   // says. The commands come from the layout; rendering waits until traffic is routed.
   if (
     context.apply.runtimeApi &&
     (context.fastPath === "ready" || context.fastPath === "behind") &&
     context.templateKey(guarded.model) === served.templateKey &&
-    sameStructure(served.model, guarded.model, served.layout, layout)
+    sameStructure(served.model, guarded.model, served.layout, layout, changed)
   ) {
-    const { ops, reasons } = diffLayouts(served.layout, layout);
+    const { ops, reasons } = diffLayouts(served.layout, layout, changed);
     // What the runtime API cannot express is never dropped: it takes a reload, which says why.
     if (reasons.length > 0) return reload(reasons);
     const plan = ops.length > 0 ? ({ kind: "runtime", ops } as const) : ({ kind: "none" } as const);
@@ -97,6 +110,15 @@ export function fileInLine(served: Served, fastPath: FastPathState): string | un
 function keepDefaultService(served: Model, built: Model): Model {
   const previous = served.defaultService;
   if (!previous || built.defaultService === previous) return built;
-  if (!built.services.some((service) => service.name === previous)) return built;
+  if (!lookupService(built, previous)) return built;
   return { ...built, defaultService: previous };
+}
+
+/** Of `names`, those whose service is not the same object in both models. */
+function differing(served: Model, next: Model, names: ReadonlySet<string>): Set<string> {
+  const differ = new Set<string>();
+  for (const name of names) {
+    if (lookupService(served, name) !== lookupService(next, name)) differ.add(name);
+  }
+  return differ;
 }

@@ -9,9 +9,10 @@ import type { Logger } from "../log.ts";
 import { type BuildModelOptions, buildModel } from "../model/build.ts";
 import type { Hold } from "../model/guards.ts";
 import type { Layout, LayoutOptions } from "../model/layout.ts";
-import type { Model } from "../model/types.ts";
+import type { KeyValue, Model } from "../model/types.ts";
 import type { RenderPipeline } from "../pipeline.ts";
 import { type ExecuteSteps, executePrepared } from "./execute.ts";
+import { createModelSource } from "./model-source.ts";
 import { fileInLine, prepareApply } from "./prepare.ts";
 import { createServedState } from "./served-state.ts";
 import type { ApplyResult, Desired, FastPathState, Prepared } from "./types.ts";
@@ -62,8 +63,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { pipeline, file, log } = options;
   const state = createServedState(buildModel([], options.modelOptions(0, [])), log);
   const { served, fastPath } = state;
+  const models = createModelSource({ modelOptions: options.modelOptions, log });
   let latest = served.model;
   const counters = { runtimeUpdates: 0 };
+  const templateKey = createTemplateKey(pipeline);
   const steps: ExecuteSteps = {
     options,
     state,
@@ -75,11 +78,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
   };
 
-  function templateKey(model: Model): string {
-    const { source, name } = pipeline.template();
-    return JSON.stringify([source, pipeline.settings(model, name)]);
-  }
-
   function prepare(desired: Desired, force = false): Prepared {
     const prepared = prepareApply(served, desired, force, {
       apply: options.apply,
@@ -87,6 +85,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       fastPath: fastPath.current(),
       layoutOptions: options.layoutOptions,
       modelOptions: options.modelOptions,
+      build: (desired) => models.build(desired, state.seen(), state.holds()),
       render: pipeline.render,
       templateKey,
     });
@@ -98,7 +97,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     prepare,
     waitsBeforeReload: (prepared) =>
       prepared.plan.kind === "reload" && served.text !== undefined && options.running(),
-    execute: (prepared, force = false) => executePrepared(steps, prepared, force),
+    async execute(prepared, force = false) {
+      try {
+        const result = await executePrepared(steps, prepared, force);
+        if (prepared.build !== undefined) models.committed(prepared.build);
+        return result;
+      } catch (error) {
+        // What HAProxy serves is in doubt: the next model is built whole.
+        models.doubt();
+        throw error;
+      }
+    },
     syncFile() {
       if (!fastPath.is("behind")) return !fastPath.is("broken");
       const text = fileInLine(served, fastPath.current());
@@ -118,5 +127,24 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     runtimeUpdates: () => counters.runtimeUpdates,
     fastPath: () => fastPath.current(),
     fileSynced: () => !fastPath.is("behind", "broken"),
+  };
+}
+
+/**
+ * What identifies the template source and settings a model would be rendered with. The trusted
+ * keys are written out once per list (the model keeps the list while none of them changes), so
+ * nothing is serialised per server.
+ */
+function createTemplateKey(pipeline: RenderPipeline): (model: Model) => string {
+  const trustedText = new WeakMap<readonly KeyValue[], string>();
+  return (model) => {
+    const { source, name } = pipeline.template();
+    const { rawEntries, ...settings } = pipeline.settings(model, name);
+    let trusted = rawEntries && trustedText.get(rawEntries);
+    if (rawEntries && trusted === undefined) {
+      trusted = JSON.stringify(rawEntries);
+      trustedText.set(rawEntries, trusted);
+    }
+    return JSON.stringify([source, settings, trusted ?? null]);
   };
 }

@@ -3,8 +3,10 @@
 
 import type { Logger } from "../log.ts";
 import type { Hold } from "../model/guards.ts";
+import { lookupService } from "../model/sorted.ts";
 import type { Model } from "../model/types.ts";
 import { createStateMachine, type StateMachine } from "../state.ts";
+import type { SeenServices } from "./model-source.ts";
 import { FAST_PATH_TRANSITIONS, type FastPathState, type Prepared, type Served } from "./types.ts";
 
 export type ServedState = {
@@ -20,10 +22,13 @@ export type ServedState = {
   ): void;
   /** Records that the config file caught up with HAProxy, holding `text`. */
   fileCaughtUp(text: string): void;
+  /** The services served with servers so far, and the order they were first seen in. */
+  seen(): SeenServices;
 };
 
 export function createServedState(empty: Model, log: Logger): ServedState {
   const seenServices = new Set<string>();
+  const seenOrder: string[] = [];
   const served: Served = {
     model: empty,
     layout: undefined,
@@ -61,10 +66,17 @@ export function createServedState(empty: Model, log: Logger): ServedState {
       if (JSON.stringify(holds) !== before) {
         for (const hold of holds) log.warn("guard held back removals", { ...hold });
       }
-      for (const service of served.model.services) {
-        if (service.servers.length > 0) seenServices.add(service.name);
+      // Only services that differ from the model served before can be seen for the first time.
+      const services = prepared.changed
+        ? [...prepared.changed].flatMap((name) => lookupService(served.model, name) ?? [])
+        : served.model.services;
+      for (const service of services) {
+        if (service.servers.length === 0 || seenServices.has(service.name)) continue;
+        seenServices.add(service.name);
+        seenOrder.push(service.name);
       }
     },
+    seen: () => ({ set: seenServices, order: seenOrder }),
     fileCaughtUp(text) {
       served.text = text;
       served.fileLayout = served.layout;

@@ -3,12 +3,27 @@
 
 import type { Hold } from "../model/guards.ts";
 import type { Layout } from "../model/layout.ts";
-import type { KeyValue, Model } from "../model/types.ts";
+import type { KeyDelta, KeyValue, Model } from "../model/types.ts";
 import type { Plan } from "../plan.ts";
 import type { Transitions } from "../state.ts";
 
-/** The whole prefix at an etcd revision. */
-export type Desired = { kvs: KeyValue[]; revision: number };
+/** The whole prefix at an etcd revision, and the keys changed to reach it. */
+export type Desired = {
+  /** Every key (may be listed when read: read it only to build whole). */
+  readonly kvs: KeyValue[];
+  revision: number;
+  /** The store's log of changes; absent for a key set given whole, which is built whole. */
+  log?: ChangeLog;
+};
+
+/** Where a desired state is in the store's log of key changes. */
+export type ChangeLog = {
+  /** Changes made before this state, counted from the store's start. */
+  position: number;
+  /** The keys changed from position `from` to this state, oldest first; undefined when the log
+   * no longer has them all (a listing, the snapshot, a long gap): build whole then. */
+  since(from: number): readonly KeyDelta[] | undefined;
+};
 
 /**
  * The fast path (membership through the runtime API, the config file following after):
@@ -54,6 +69,10 @@ export type Prepared = {
   model: Model;
   holds: Hold[];
   layout: Layout;
+  /** Services of `model` that may differ from the served model's; undefined: any of them. */
+  changed?: ReadonlySet<string>;
+  /** The model source's build it came from (model-source.ts), when it came from one. */
+  build?: number;
   /** The rendered config; absent on the fast path, which renders after routing. */
   text: string | undefined;
   /** The file brought in line with HAProxy, when it was behind and the plan does not write it. */

@@ -44,8 +44,8 @@ function discoveryPart(
     name: "etcd discovery",
     start() {
       discovery.start({
-        onChange(kvs, revision) {
-          keys.set({ kvs, revision });
+        onChange(update) {
+          keys.set({ kvs: update.kvs(), revision: update.revision });
           templates.changed();
         },
         onState(state) {

@@ -8,7 +8,7 @@ import { createCoalescer } from "../../coalesce.ts";
 import type { FileConfig } from "../../config/schema.ts";
 import { DiscoveryError, describeError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
-import type { KeyValue } from "../../model/types.ts";
+import type { KeyDelta, KeyValue } from "../../model/types.ts";
 import { createStateMachine, type Transitions } from "../../state.ts";
 import type { Discovery, DiscoveryListener, DiscoveryState, DiscoveryStateName } from "../types.ts";
 import { parseKeyFile } from "./parse.ts";
@@ -66,7 +66,16 @@ export function createFileDiscovery(
   function read(): void {
     if (lifecycle.is("stopped")) return;
     const { changed, connectedChanged } = file.read();
-    if (changed) listener?.onChange(file.keys.kvs(), file.keys.revision());
+    if (changed) {
+      const { keys } = file;
+      // The file is read whole, and diffed against the last good read: nothing can be missed.
+      listener?.onChange({
+        revision: keys.revision(),
+        changes: keys.takeChanges(),
+        relisted: false,
+        kvs: keys.kvs,
+      });
+    }
     if (connectedChanged) listener?.onState?.(state());
   }
 
@@ -164,9 +173,21 @@ function createKeyFileState(path: string, log: Logger) {
 function createKeySet() {
   let revision = 0;
   let current = new Map<string, KeyValue>();
+  let listed: KeyValue[] | undefined;
+  // By key: a key changed by two replacements before anyone asked shows its last change.
+  let changes = new Map<string, KeyDelta>();
   return {
     revision: () => revision,
-    kvs: () => [...current.values()],
+    kvs: () => {
+      listed ??= [...current.values()];
+      return listed;
+    },
+    /** What the replacements since the last call changed, key by key; then forgets it. */
+    takeChanges(): KeyDelta[] {
+      const taken = [...changes.values()];
+      changes = new Map();
+      return taken;
+    },
     differs(entries: { key: string; value: string }[]): boolean {
       if (entries.length !== current.size) return true;
       return entries.some(({ key, value }) => current.get(key)?.value !== value);
@@ -175,10 +196,16 @@ function createKeySet() {
       revision++;
       const next = new Map<string, KeyValue>();
       for (const { key, value } of entries) {
-        const createRevision = current.get(key)?.createRevision ?? revision;
+        const old = current.get(key);
+        const createRevision = old?.createRevision ?? revision;
         next.set(key, { key, value, createRevision });
+        if (old?.value !== value) changes.set(key, { key, value, createRevision });
+      }
+      for (const key of current.keys()) {
+        if (!next.has(key)) changes.set(key, { key, value: undefined });
       }
       current = next;
+      listed = undefined;
     },
   };
 }

@@ -9,6 +9,7 @@ import { createLogger } from "../../../src/log.ts";
 import type { Plan } from "../../../src/plan.ts";
 import type { Reconciler } from "../../../src/reconcile/reconciler.ts";
 import type { FastPathState, Prepared } from "../../../src/reconcile/types.ts";
+import { keySet } from "../desired-fixtures.ts";
 
 type Call = string;
 
@@ -77,7 +78,7 @@ function cycleWith(calls: Call[], reloadWaitMs = 0) {
     sleep: async (ms) => {
       calls.push(`wait ${ms}ms`);
       // A change arrives while the reload waits.
-      desired.fromEtcd([], desired.current().revision + 1);
+      desired.fromEtcd(keySet([], desired.current().revision + 1));
     },
     collectGarbage: () => calls.push("gc"),
   });
@@ -89,7 +90,7 @@ describe("apply cycle", () => {
     const calls: Call[] = [];
     const { cycle, fake, desired, record } = cycleWith(calls, 100);
     fake.nextPlan = { kind: "reload", reasons: ["backend added"] };
-    desired.fromEtcd([], 1);
+    desired.fromEtcd(keySet([], 1));
     const result = await cycle.queue.request("apply");
     expect(calls).toEqual(["prepare r1", "wait 100ms", "prepare r2", "execute reload r2"]);
     expect(result.revision).toBe(2);

@@ -18,6 +18,10 @@ type Harness = {
   discovery: Discovery;
   /** The key set the listener saw last. */
   seen(): Record<string, string>;
+  /** The key set rebuilt from every update's changes alone. */
+  replayed(): Record<string, string>;
+  /** Whether each update came from a listing. */
+  relisted: boolean[];
   publishes(): number;
   log: string[];
 };
@@ -45,15 +49,23 @@ function start(options: { endpoints?: string[]; extra?: string[]; etcd?: FakeEtc
   const log: string[] = [];
   let last: KeyValue[] = [];
   let publishes = 0;
+  // The key set rebuilt from the changes alone: must always equal the whole set listed.
+  const replayed = new Map<string, string>();
+  const relisted: boolean[] = [];
   const discovery = createEtcdDiscovery(
     config,
     createLogger((line) => log.push(line), { format: "logfmt" }),
     etcd.connect,
   );
   discovery.start({
-    onChange(kvs) {
-      last = kvs;
+    onChange(update) {
+      last = update.kvs();
       publishes++;
+      relisted.push(update.relisted);
+      for (const { key, value } of update.changes) {
+        if (value === undefined) replayed.delete(key);
+        else replayed.set(key, value);
+      }
     },
   });
   running = discovery;
@@ -61,6 +73,8 @@ function start(options: { endpoints?: string[]; extra?: string[]; etcd?: FakeEtc
     etcd,
     discovery,
     seen: () => Object.fromEntries(last.map((kv) => [kv.key, kv.value]).sort()),
+    replayed: () => Object.fromEntries([...replayed].sort()),
+    relisted,
     publishes: () => publishes,
     log,
   };
@@ -75,6 +89,8 @@ async function converged(h: Harness, what = "the key set to equal etcd's"): Prom
       h.discovery.state().connected,
     3000,
   );
+  // Every update's changes, replayed, give the same key set: nothing is told twice or missed.
+  expect(h.replayed()).toEqual(h.seen());
 }
 
 describe("etcd discovery against a fake etcd", () => {
@@ -88,6 +104,9 @@ describe("etcd discovery against a fake etcd", () => {
     etcd.delete("/apps/web/a");
     const revision = etcd.put("/apps/api/c", "3.3.3.3:80");
     await converged(h);
+    // The listing, then watch events: only the first update came from a listing.
+    expect(h.relisted[0]).toBe(true);
+    expect(h.relisted.slice(1).every((from) => !from)).toBe(true);
     expect(h.discovery.state()).toMatchObject({
       state: "watching",
       connected: true,

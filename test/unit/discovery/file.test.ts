@@ -9,12 +9,12 @@ import {
 import type { FileWatchOptions } from "../../../src/discovery/file/watch.ts";
 import type { Discovery, DiscoveryState } from "../../../src/discovery/types.ts";
 import { createLogger } from "../../../src/log.ts";
-import type { KeyValue } from "../../../src/model/types.ts";
+import type { KeyDelta, KeyValue } from "../../../src/model/types.ts";
 import { waitFor } from "../../helpers/ports.ts";
 
 type Run = {
   discovery: Discovery;
-  changes: { kvs: KeyValue[]; revision: number }[];
+  changes: { kvs: KeyValue[]; revision: number; delta: readonly KeyDelta[] }[];
   states: DiscoveryState[];
   log: string[];
 };
@@ -49,7 +49,8 @@ function startDiscovery(path: string, options: FileDiscoveryOptions = {}): Run {
   const run: Run = { discovery, changes: [], states: [], log };
   running.push(discovery);
   discovery.start({
-    onChange: (kvs, revision) => run.changes.push({ kvs, revision }),
+    onChange: (update) =>
+      run.changes.push({ kvs: update.kvs(), revision: update.revision, delta: update.changes }),
     onState: (state) => run.states.push(state),
   });
   return run;
@@ -78,6 +79,7 @@ describe("file discovery", () => {
       {
         kvs: [{ key: "/apps/web/a", value: "web-a 127.0.0.1:8001", createRevision: 1 }],
         revision: 1,
+        delta: [{ key: "/apps/web/a", value: "web-a 127.0.0.1:8001", createRevision: 1 }],
       },
     ]);
     const state = run.discovery.state();
@@ -103,6 +105,10 @@ describe("file discovery", () => {
     expect(run.changes[1]!.revision).toBe(2);
     expect(run.changes[1]!.kvs).toEqual([
       { key: "/apps/web/a", value: "web-a 127.0.0.1:8001", createRevision: 1 },
+      { key: "/apps/web/b", value: "web-b 127.0.0.1:8002", createRevision: 2 },
+    ]);
+    // Only the key that changed is told as a change.
+    expect(run.changes[1]!.delta).toEqual([
       { key: "/apps/web/b", value: "web-b 127.0.0.1:8002", createRevision: 2 },
     ]);
     expect(run.discovery.state().revision).toBe(2);

@@ -133,4 +133,51 @@ describe("KeyMirror", () => {
     mirror.apply([del(xfe, 4)]);
     expect(mirror.kvs()).toEqual([{ key: xff, value: "1.1.1.1:80", createRevision: 2 }]);
   });
+
+  test("tells the keys changed since it was last asked, not the whole set", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([{ key: "/apps/web/a", value: "1", createRevision: 3 }], 10);
+    expect(mirror.takeChanges()).toEqual([{ key: "/apps/web/a", value: "1", createRevision: 3 }]);
+    mirror.apply([put("/apps/web/b", "2", 11, 11), put("/apps/web/c", "3", 12, 12)]);
+    mirror.apply([del("/apps/web/c", 13), put("/apps/web/a", "4", 14, 3)]);
+    // c came and went between two asks: no change.
+    expect(mirror.takeChanges()).toEqual([
+      { key: "/apps/web/b", value: "2", createRevision: 11 },
+      { key: "/apps/web/a", value: "4", createRevision: 3 },
+    ]);
+    expect(mirror.takeChanges()).toEqual([]);
+  });
+
+  test("a listing is told as its difference from the mirror", () => {
+    const mirror = new KeyMirror();
+    mirror.replace(
+      [
+        { key: "/a", value: "1", createRevision: 1 },
+        { key: "/b", value: "1", createRevision: 2 },
+      ],
+      5,
+    );
+    mirror.takeChanges();
+    mirror.replace(
+      [
+        { key: "/b", value: "1", createRevision: 2 },
+        { key: "/c", value: "1", createRevision: 7 },
+      ],
+      8,
+    );
+    expect(mirror.takeChanges()).toEqual([
+      { key: "/a", value: undefined },
+      { key: "/c", value: "1", createRevision: 7 },
+    ]);
+  });
+
+  test("the whole set is listed once per change, and shared until the next", () => {
+    const mirror = new KeyMirror();
+    mirror.replace([{ key: "/a", value: "1" }], 1);
+    const first = mirror.kvs();
+    expect(mirror.kvs()).toBe(first);
+    mirror.apply([put("/b", "2", 2, 2)]);
+    expect(mirror.kvs()).not.toBe(first);
+    expect(mirror.kvs()).toHaveLength(2);
+  });
 });
