@@ -2,6 +2,7 @@
 // anything starts, and etcd keys → model → slot layout → Liquid render. Nothing long-lived here.
 
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { readTokenFile } from "./admin/token-file.ts";
 import { createDnsCache, type DnsCache } from "./confd/dns.ts";
@@ -9,10 +10,18 @@ import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
 import { readEtcdSecrets } from "./discovery/etcd-client.ts";
 import { ConfigError, describeError, RenderError } from "./errors.ts";
 import { checkConfig } from "./haproxy/check.ts";
+import {
+  type FdBudget,
+  fdBudget,
+  haproxyThreads,
+  layoutServerLines,
+  withFdBudget,
+} from "./haproxy/fd-budget.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { type BuildModelOptions, buildModel } from "./model/build.ts";
 import { freshLayout, type Layout, type LayoutOptions } from "./model/layout.ts";
 import type { KeyValue, Model } from "./model/types.ts";
+import { openFileLimit } from "./open-file-limit.ts";
 import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
 import {
   DEFAULT_HEALTH_SETTINGS,
@@ -147,12 +156,23 @@ export type RenderPipeline = {
   refreshDns(): Promise<boolean>;
   /** `haproxy -c` on a file; throws HaproxyCheckError with HAProxy's alerts. */
   check(file: string): Promise<void>;
+  /** HAProxy's file descriptors at the last render: the limit, the maxconn that fits it, and
+   * what it needs; undefined before any render. */
+  fdBudget(): FdBudget | undefined;
+  /** The server lines of the last render's layout. */
+  serverLines(): number;
 };
 
 /** What a pipeline is made with besides the config; production defaults when omitted. */
 export type RenderPipelineOptions = {
   /** The DNS answers of the template's lookup filters (one cache per pipeline). */
   dns?: DnsCache;
+  /** The open-file limit HAProxy inherits (sluice's own, raised to the hard limit). */
+  fdLimit?: () => number;
+  /** CPUs HAProxy runs a thread on. */
+  cpus?: number;
+  /** Hears the file-descriptor budget of every render, with the server lines it counted. */
+  onFdBudget?: (budget: FdBudget, serverLines: number) => void;
 };
 
 export function createRenderPipeline(
@@ -173,9 +193,23 @@ export function createRenderPipeline(
   const template = () => loadTemplate(haproxy);
   const health = healthSettings(config.health, config.services);
   const settings = (model: Model, name: string) => renderSettings(haproxy, model, name, health);
+  const fdLimit = options.fdLimit ?? openFileLimit;
+  const threads = haproxyThreads(options.cpus ?? availableParallelism());
+  const fd = { budget: undefined as FdBudget | undefined, serverLines: 0 };
   const render = (model: Model, layout: Layout) => {
     const { source, name } = template();
-    return renderer.render(source, name, model, settings(model, name), layout);
+    fd.serverLines = layoutServerLines(layout);
+    // The default template's server lines carry `check` (a descriptor each) while health is on.
+    const checked = config.health.enabled ? fd.serverLines : 0;
+    fd.budget = fdBudget(fdLimit(), { serverLines: checked, threads });
+    options.onFdBudget?.(fd.budget, fd.serverLines);
+    return renderer.render(
+      source,
+      name,
+      model,
+      withFdBudget(settings(model, name), fd.budget),
+      layout,
+    );
   };
   const renderKeys = (kvs: KeyValue[], revision: number): Rendered => {
     const model = buildModel(kvs, modelOptions(config, revision));
@@ -200,5 +234,7 @@ export function createRenderPipeline(
     settleDns: () => dns.settle(),
     refreshDns: () => dns.refresh(),
     check: (file) => checkConfig(haproxy.binary, file, haproxy.checkTimeoutMs),
+    fdBudget: () => fd.budget,
+    serverLines: () => fd.serverLines,
   };
 }
