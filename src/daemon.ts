@@ -48,7 +48,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const paths = runtimePaths(haproxy.runtimeDir);
   // After HAProxy restarted, or DNS answers changed: HAProxy serves exactly the newest state.
   const reload = () => void cycle.queue.request("reload").catch(() => undefined);
-  const fd = createFdReport(log);
+  const fd = createFdReport(log, (layout) => pipeline.fdBudget(layout));
   const dns = createDnsAnswers(createRenderPipeline(config, fd.pipelineOptions), reload, log);
   const { pipeline } = dns;
   const file = createConfigFile({ path: haproxy.config, check: pipeline.check });
@@ -105,11 +105,11 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const applyLatest = () => void cycle.queue.request("apply").catch(() => undefined);
   const coalescer = createCoalescer(applyLatest, config.apply.minWaitMs, config.apply.maxWaitMs);
+  const remover = () => removal.remover.status();
   const status = () =>
     buildStatus({
-      ...{ discovery, supervisor, reconciler, desired, record, cycle, health, fd: fd.status },
-      remover: () => removal.remover.status(),
-      ...{ overrides: overrides.list, templates: templates.status },
+      ...{ discovery, supervisor, reconciler, desired, record, cycle, health, remover },
+      ...{ overrides: overrides.list, templates: templates.status, fd: fd.status },
     });
   const app = daemonAdmin({
     ...{ reconciler, desired, file, cycle, token, status, log, pipeline, events, templates },

@@ -3,6 +3,8 @@
 
 import { type FdBudget, fdShortage } from "./haproxy/fd-budget.ts";
 import type { Logger } from "./log.ts";
+import type { Layout } from "./model/layout.ts";
+import type { LayoutFdBudget } from "./pipeline.ts";
 
 /** The `haproxy.fd_*` fields of /v1/status; null before the first render. */
 export type FdStatus = {
@@ -20,31 +22,45 @@ export type FdReport = {
   /** Hears each render's budget; logs when the limit becomes too low (or short enough to lower
    * maxconn), and when it holds HAProxy again; not at every render in between. */
   rendered(budget: FdBudget, serverLines: number): void;
-  status(): FdStatus;
+  /** The fields for the served layout's budget; while applies fail, the last render's problem
+   * (the config HAProxy refused) is shown instead. */
+  status(served: Layout | undefined, failing: boolean): FdStatus;
   /** What a render pipeline is made with so that its renders reach `rendered`. */
   pipelineOptions: { onFdBudget: (budget: FdBudget, serverLines: number) => void };
 };
 
-export function createFdReport(log: Logger): FdReport {
-  let last: { budget: FdBudget; problem: string | undefined } | undefined;
+const UNKNOWN: FdStatus = { fd_limit: null, fd_needed: null, maxconn: null, fd_problem: null };
+
+function statusOf({ budget, serverLines }: LayoutFdBudget): FdStatus {
+  return {
+    fd_limit: budget.limit,
+    fd_needed: budget.needed,
+    maxconn: budget.maxconn,
+    fd_problem: fdShortage(budget, serverLines) ?? null,
+  };
+}
+
+/** `budgetOf` gives a layout's budget as renders count it (the pipeline's `fdBudget`). */
+export function createFdReport(
+  log: Logger,
+  budgetOf: (layout: Layout) => LayoutFdBudget,
+): FdReport {
+  let last: LayoutFdBudget | undefined;
   let logged: "holds" | "lowers maxconn" | "too low" = "holds";
   const report: FdReport = {
     rendered(budget, serverLines) {
+      last = { budget, serverLines };
       const problem = fdShortage(budget, serverLines);
-      last = { budget, problem };
       const kind = !problem ? "holds" : budget.fits ? "lowers maxconn" : "too low";
       if (kind === logged) return;
       logged = kind;
       if (problem) log.warn(problem, { fd_limit: budget.limit, fd_needed: budget.needed });
       else log.info("the file-descriptor limit holds HAProxy again", { fd_limit: budget.limit });
     },
-    status() {
-      return {
-        fd_limit: last?.budget.limit ?? null,
-        fd_needed: last?.budget.needed ?? null,
-        maxconn: last?.budget.maxconn ?? null,
-        fd_problem: last?.problem ?? null,
-      };
+    status(served, failing) {
+      const refused = failing && last && !last.budget.fits ? last : undefined;
+      const shown = refused ?? (served && budgetOf(served));
+      return shown ? statusOf(shown) : UNKNOWN;
     },
     pipelineOptions: { onFdBudget: (budget, lines) => report.rendered(budget, lines) },
   };

@@ -135,6 +135,9 @@ export function preflight(config: SluiceConfig): { token: string | undefined } {
 /** A rendered configuration and what it was rendered from. */
 export type Rendered = { model: Model; layout: Layout; text: string };
 
+/** A layout's file-descriptor budget, with the server lines it counted. */
+export type LayoutFdBudget = { budget: FdBudget; serverLines: number };
+
 export type RenderPipeline = {
   /** The template as it is now on disk (or the embedded default). */
   template(): TemplateSource;
@@ -156,11 +159,9 @@ export type RenderPipeline = {
   refreshDns(): Promise<boolean>;
   /** `haproxy -c` on a file; throws HaproxyCheckError with HAProxy's alerts. */
   check(file: string): Promise<void>;
-  /** HAProxy's file descriptors at the last render: the limit, the maxconn that fits it, and
-   * what it needs; undefined before any render. */
-  fdBudget(): FdBudget | undefined;
-  /** The server lines of the last render's layout. */
-  serverLines(): number;
+  /** HAProxy's file descriptors for a layout: the limit, the maxconn that fits it beside the
+   * layout's server lines, and what HAProxy needs; what every render gives the template. */
+  fdBudget(layout: Layout): LayoutFdBudget;
 };
 
 /** What a pipeline is made with besides the config; production defaults when omitted. */
@@ -195,21 +196,18 @@ export function createRenderPipeline(
   const settings = (model: Model, name: string) => renderSettings(haproxy, model, name, health);
   const fdLimit = options.fdLimit ?? openFileLimit;
   const threads = haproxyThreads(options.cpus ?? availableParallelism());
-  const fd = { budget: undefined as FdBudget | undefined, serverLines: 0 };
+  const budgetOf = (layout: Layout): LayoutFdBudget => {
+    const serverLines = layoutServerLines(layout);
+    // The default template's server lines carry `check` (a descriptor each) while health is on.
+    const checked = config.health.enabled ? serverLines : 0;
+    return { budget: fdBudget(fdLimit(), { serverLines: checked, threads }), serverLines };
+  };
   const render = (model: Model, layout: Layout) => {
     const { source, name } = template();
-    fd.serverLines = layoutServerLines(layout);
-    // The default template's server lines carry `check` (a descriptor each) while health is on.
-    const checked = config.health.enabled ? fd.serverLines : 0;
-    fd.budget = fdBudget(fdLimit(), { serverLines: checked, threads });
+    const fd = budgetOf(layout);
     options.onFdBudget?.(fd.budget, fd.serverLines);
-    return renderer.render(
-      source,
-      name,
-      model,
-      withFdBudget(settings(model, name), fd.budget),
-      layout,
-    );
+    const fitted = withFdBudget(settings(model, name), fd.budget);
+    return renderer.render(source, name, model, fitted, layout);
   };
   const renderKeys = (kvs: KeyValue[], revision: number): Rendered => {
     const model = buildModel(kvs, modelOptions(config, revision));
@@ -234,7 +232,6 @@ export function createRenderPipeline(
     settleDns: () => dns.settle(),
     refreshDns: () => dns.refresh(),
     check: (file) => checkConfig(haproxy.binary, file, haproxy.checkTimeoutMs),
-    fdBudget: () => fd.budget,
-    serverLines: () => fd.serverLines,
+    fdBudget: budgetOf,
   };
 }

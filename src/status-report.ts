@@ -9,6 +9,7 @@ import type { Supervisor } from "./haproxy/supervisor.ts";
 import type { HealthRemoverStatus } from "./health/types.ts";
 import { type HealthReader, healthStatus } from "./health/views.ts";
 import { countServers } from "./model/build.ts";
+import type { Layout } from "./model/layout.ts";
 import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Override } from "./overrides/store.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
@@ -32,8 +33,9 @@ export type StatusSources = {
   overrides?: () => Override[];
   /** The `[[template]]` resources' status; without: none. */
   templates?: () => TemplateStatus[];
-  /** HAProxy's file descriptors; without: unknown (nulls). */
-  fd?: () => FdStatus;
+  /** HAProxy's file descriptors for the served layout, and whether applies fail; without:
+   * unknown (nulls). */
+  fd?: (served: Layout | undefined, failing: boolean) => FdStatus;
 };
 
 const NO_FD: FdStatus = { fd_limit: null, fd_needed: null, maxconn: null, fd_problem: null };
@@ -72,7 +74,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       last_reload_at: haproxy.lastReloadAt ?? null,
       responsive: haproxy.responsive,
       problem: haproxy.problem ?? null,
-      ...(sources.fd?.() ?? NO_FD),
+      ...(sources.fd?.(reconciler.layout(), applies.lastError !== undefined) ?? NO_FD),
     },
     apply: {
       state: sources.cycle.queue.state(),

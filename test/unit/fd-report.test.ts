@@ -4,16 +4,25 @@ import { describe, expect, test } from "bun:test";
 import { createFdReport } from "../../src/fd-report.ts";
 import { fdBudget } from "../../src/haproxy/fd-budget.ts";
 import { createLogger } from "../../src/log.ts";
+import type { Layout } from "../../src/model/layout.ts";
 
-function reportWithLog() {
+const demand = (serverLines: number) => ({ serverLines, threads: 2 });
+/** A served layout: its budget comes from `servedLimit` over `servedLines`. */
+const SERVED = new Map() as Layout;
+
+function reportWithLog(servedLimit = 1_048_576, servedLines = 10) {
   const lines: string[] = [];
   const log = createLogger((line) => lines.push(line), { format: "logfmt" });
-  return { report: createFdReport(log), lines };
+  const budgetOf = () => ({
+    budget: fdBudget(servedLimit, demand(servedLines)),
+    serverLines: servedLines,
+  });
+  return { report: createFdReport(log, budgetOf), lines };
 }
 
-describe("the file-descriptor report", () => {
-  test("before any render every field is null", () => {
-    expect(reportWithLog().report.status()).toEqual({
+describe("the file-descriptor status", () => {
+  test("before anything is served every field is null", () => {
+    expect(reportWithLog().report.status(undefined, false)).toEqual({
       fd_limit: null,
       fd_needed: null,
       maxconn: null,
@@ -21,41 +30,44 @@ describe("the file-descriptor report", () => {
     });
   });
 
-  test("a limit too low is logged once, shown in status, and its end is logged", () => {
-    const { report, lines } = reportWithLog();
-    const demand = { serverLines: 5000, threads: 2 };
-    const short = fdBudget(4096, demand);
-    report.pipelineOptions.onFdBudget(short, 5000);
-    report.rendered(short, 5000);
-    expect(lines.length).toBe(1);
-    expect(lines[0]).toMatch(/^level=warn msg="the file-descriptor limit \(4096\) is too low/);
-    expect(lines[0]).toContain(`fd_needed=${short.needed}`);
-    const status = report.status();
-    expect(status.fd_limit).toBe(4096);
-    expect(status.fd_needed).toBe(short.needed);
-    expect(status.maxconn).toBe(short.maxconn);
-    expect(status.fd_problem).toContain("HAProxy needs at least");
-    report.rendered(fdBudget(1_048_576, demand), 5000);
-    expect(lines.length).toBe(2);
-    expect(lines[1]).toContain("holds HAProxy again");
-    expect(report.status().fd_problem).toBeNull();
-    expect(report.status().maxconn).toBe(4096);
+  test("shows the served layout's budget", () => {
+    const { report } = reportWithLog(8192, 2500);
+    const status = report.status(SERVED, false);
+    expect(status.fd_limit).toBe(8192);
+    expect(status.maxconn).toBeLessThan(4096);
+    expect(status.fd_needed).toBe(fdBudget(8192, demand(2500)).needed);
+    expect(status.fd_problem).toContain("HAProxy runs with maxconn");
   });
 
-  test("a limit that holds HAProxy logs nothing", () => {
-    const { report, lines } = reportWithLog();
-    report.rendered(fdBudget(1_048_576, { serverLines: 10, threads: 2 }), 10);
-    expect(lines).toEqual([]);
+  test("while applies fail, the refused render's shortage is shown", () => {
+    const { report } = reportWithLog();
+    const short = fdBudget(4096, demand(5000));
+    report.rendered(short, 5000);
+    const failing = report.status(SERVED, true);
+    expect(failing.fd_needed).toBe(short.needed);
+    expect(failing.fd_problem).toContain("HAProxy needs at least");
+    // Once an apply succeeds, what is served is shown again.
+    expect(report.status(SERVED, false).fd_problem).toBeNull();
   });
 });
 
 describe("the file-descriptor log", () => {
-  test("renders that stay too low log nothing more, even as the numbers change", () => {
+  test("a limit too low is logged once, and its end is logged", () => {
     const { report, lines } = reportWithLog();
-    report.rendered(fdBudget(4096, { serverLines: 5000, threads: 2 }), 5000);
-    report.rendered(fdBudget(4096, { serverLines: 6000, threads: 2 }), 6000);
-    report.rendered(fdBudget(4096, { serverLines: 5000, threads: 2 }), 5000);
+    const short = fdBudget(4096, demand(5000));
+    report.pipelineOptions.onFdBudget(short, 5000);
+    report.rendered(fdBudget(4096, demand(6000)), 6000);
     expect(lines.length).toBe(1);
-    expect(report.status().fd_problem).toContain("5000 server slots");
+    expect(lines[0]).toMatch(/^level=warn msg="the file-descriptor limit \(4096\) is too low/);
+    expect(lines[0]).toContain(`fd_needed=${short.needed}`);
+    report.rendered(fdBudget(1_048_576, demand(5000)), 5000);
+    expect(lines.length).toBe(2);
+    expect(lines[1]).toContain("holds HAProxy again");
+  });
+
+  test("a limit that holds HAProxy logs nothing", () => {
+    const { report, lines } = reportWithLog();
+    report.rendered(fdBudget(1_048_576, demand(10)), 10);
+    expect(lines).toEqual([]);
   });
 });

@@ -65,10 +65,10 @@ describe("the default template's global section fits the open-file limit", () =>
       onFdBudget: (_budget, lines) => heard.push(lines),
     });
     const { text, layout } = pipeline.renderKeys(keys, 1);
-    const budget = pipeline.fdBudget()!;
+    const { budget, serverLines } = pipeline.fdBudget(layout);
     const lines = [...layout.values()].reduce((sum, slots) => sum + slots.length, 0);
     expect(heard).toEqual([lines]);
-    expect(pipeline.serverLines()).toBe(lines);
+    expect(serverLines).toBe(lines);
     expect(budget.maxconn).toBeLessThan(4096);
     expect(budget.needed).toBeLessThanOrEqual(3000);
     const global = text.slice(text.indexOf("global"), text.indexOf("defaults"));
