@@ -1,14 +1,13 @@
 // The render pipeline that `serve`, `serve --once` and `lbctl check` share: the checks made before
 // anything starts, and etcd keys → model → slot layout → Liquid render. Nothing long-lived here.
 
-import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { readTokenFile } from "./admin/token-file.ts";
 import { createDnsCache, type DnsCache } from "./confd/dns.ts";
 import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
 import { readEtcdSecrets } from "./discovery/etcd-client.ts";
-import { ConfigError, describeError, RenderError } from "./errors.ts";
+import { ConfigError, RenderError } from "./errors.ts";
 import { checkConfig } from "./haproxy/check.ts";
 import {
   type FdBudget,
@@ -18,32 +17,21 @@ import {
   withFdBudget,
 } from "./haproxy/fd-budget.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
-import { type BuildModelOptions, buildModel } from "./model/build.ts";
+import { type BuildModelOptions, buildModel, countServers } from "./model/build.ts";
 import { freshLayout, type Layout, type LayoutOptions } from "./model/layout.ts";
 import type { KeyValue, Model } from "./model/types.ts";
 import { openFileLimit } from "./open-file-limit.ts";
-import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
 import {
   DEFAULT_HEALTH_SETTINGS,
   type HealthSettings,
   healthSettings,
 } from "./render/health-settings.ts";
-import { createRenderer, type RenderSettings } from "./render/render.ts";
-import { DNS, SLOTS } from "./tunables.ts";
+import { createOffLoopRenderer } from "./render/off-loop.ts";
+import { createRenderer, type RenderLimits, type RenderSettings } from "./render/render.ts";
+import { loadTemplate, type TemplateSource } from "./render/template-source.ts";
+import { DNS, RENDER, SLOTS } from "./tunables.ts";
 
-/** A template's source, and its name for messages. */
-export type TemplateSource = { source: string; name: string };
-
-/** The template source: the configured file when it exists, else the embedded default. */
-export function loadTemplate(haproxy: HaproxyConfig): TemplateSource {
-  if (!existsSync(haproxy.template))
-    return { source: DEFAULT_TEMPLATE, name: "the default template" };
-  try {
-    return { source: readFileSync(haproxy.template, "utf8"), name: haproxy.template };
-  } catch (error) {
-    throw new RenderError(`${haproxy.template}: cannot read template: ${describeError(error)}`);
-  }
-}
+export { loadTemplate, type TemplateSource };
 
 /** Where HAProxy's server state is dumped before a reload: beside the rendered config. */
 export function serverStateFile(haproxy: HaproxyConfig): string {
@@ -145,6 +133,9 @@ export type RenderPipeline = {
   layoutOptions: LayoutOptions;
   /** Renders `model` with its servers in the slots of `layout`. Throws RenderError. */
   render(model: Model, layout: Layout): string;
+  /** `render` in a worker thread for a large model, so the event loop stays free; on the loop
+   * for a small one, or a template that looks names up in DNS (the answers live here). */
+  renderOffLoop(model: Model, layout: Layout): Promise<string>;
   /** Keys at a revision all the way to a configuration, with a fresh slot layout. */
   renderKeys(kvs: KeyValue[], revision: number): Rendered;
   /** renderKeys, rendered again while the template asked for DNS names not yet resolved (at
@@ -182,14 +173,13 @@ export function createRenderPipeline(
 ): RenderPipeline {
   const haproxy = requireHaproxy(config);
   const dns = options.dns ?? createDnsCache();
-  const renderer = createRenderer(
-    {
-      timeoutMs: haproxy.renderTimeoutMs,
-      memory: haproxy.renderMemoryLimit,
-      templateSize: haproxy.templateSizeLimit,
-    },
-    { dns },
-  );
+  const limits: RenderLimits = {
+    timeoutMs: haproxy.renderTimeoutMs,
+    memory: haproxy.renderMemoryLimit,
+    templateSize: haproxy.templateSizeLimit,
+  };
+  const renderer = createRenderer(limits, { dns });
+  const offLoop = createOffLoopRenderer(limits);
   const slots = layoutOptions(config);
   const template = () => loadTemplate(haproxy);
   const health = healthSettings(config.health, config.services);
@@ -209,6 +199,22 @@ export function createRenderPipeline(
     const fitted = withFdBudget(settings(model, name), fd.budget);
     return renderer.render(source, name, model, fitted, layout);
   };
+  const renderOffLoop = async (model: Model, layout: Layout) => {
+    const { source, name } = template();
+    if (countServers(model) < RENDER.offLoopAboveServers || /lookup/i.test(source)) {
+      return render(model, layout);
+    }
+    const fd = budgetOf(layout);
+    options.onFdBudget?.(fd.budget, fd.serverLines);
+    const fitted = withFdBudget(settings(model, name), fd.budget);
+    try {
+      return await offLoop.render(source, name, model, fitted, layout);
+    } catch (error) {
+      // A worker that cannot be used (not a template error) must not stop the apply.
+      if (error instanceof RenderError) throw error;
+      return render(model, layout);
+    }
+  };
   const renderKeys = (kvs: KeyValue[], revision: number): Rendered => {
     const model = buildModel(kvs, modelOptions(config, revision));
     const layout = freshLayout(model, slots);
@@ -219,6 +225,7 @@ export function createRenderPipeline(
     settings,
     layoutOptions: slots,
     render,
+    renderOffLoop,
     renderKeys,
     async renderKeysSettled(kvs, revision) {
       const rendered = renderKeys(kvs, revision);

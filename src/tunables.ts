@@ -166,3 +166,13 @@ export const FD = {
    * takes one), log sockets, a template's extra listeners. */
   margin: 256,
 } as const;
+
+/** Rendering the main template off the event loop (src/render/off-loop.ts). */
+export const RENDER = {
+  /** Models with at least this many servers render in a worker thread: a render of 20,000
+   * servers takes ~350 ms and of 100,000 ~1.4 s, which would stall the admin API; smaller ones
+   * take a few ms, less than handing the model to the worker. */
+  offLoopAboveServers: 2000,
+  /** The worker is given this long beyond `haproxy.render_timeout` before it is stopped. */
+  workerGraceMs: 5000,
+} as const;
