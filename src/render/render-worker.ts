@@ -26,4 +26,7 @@ self.onmessage = (event: MessageEvent<OffLoopRequest>) => {
     reply = { id, error: message, renderError: error instanceof RenderError };
   }
   self.postMessage(reply);
+  // The render leaves the decoded model and liquid's garbage behind: free it now rather than
+  // keep a second large heap between reloads.
+  Bun.gc(true);
 };
