@@ -113,8 +113,10 @@ if (cold) {
 const sluice = await startSluice({
   etcdEndpoint: etcd.endpoint,
   wrap,
+  ...(process.env.PROBE_BINARY ? { binary: process.env.PROBE_BINARY } : {}),
   startTimeoutMs: 60_000,
   logLevel: (process.env.PROBE_LOG as "debug") ?? "info",
+  logFormat: process.env.PROBE_JSON_LOG === "1" ? "json" : "logfmt",
   extraToml: process.env.PROBE_TOML?.replaceAll("\\n", "\n") ?? "",
 });
 try {
@@ -173,8 +175,8 @@ try {
   console.log(
     log
       .split("\n")
-      .filter((line) => /warn|error|reload/.test(line))
-      .slice(-20)
+      .filter((line) => (process.env.PROBE_ALL_LOG === "1" ? true : /warn|error|reload/.test(line)))
+      .slice(-40)
       .join("\n"),
   );
   await etcd.stop();
