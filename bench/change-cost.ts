@@ -35,13 +35,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function measure(
+async function measure(
   label: string,
   services: number,
   each: number,
   changes: number,
   into = "probe",
-): void {
+): Promise<void> {
   const decode = createMemoDecoder();
   const context: PrepareContext = {
     apply: { runtimeApi: true, allowEmpty: false, maxDropPercent: 50 },
@@ -67,8 +67,8 @@ function measure(
     events(changes, mirror.revision);
     desired.fromEtcd({ revision: mirror.revision, changes, relisted, kvs: () => mirror.kvs() });
   };
-  const apply = () => {
-    const prepared = prepareApply(state.served, desired.current(), false, withBuild);
+  const apply = async () => {
+    const prepared = await prepareApply(state.served, desired.current(), false, withBuild);
     state.commit(prepared, prepared.text ?? "rendered", "ready", "template");
     models.committed(prepared.build!);
     return prepared;
@@ -98,7 +98,7 @@ function measure(
     const started = performance.now();
     mirror.apply([event]);
     publish(false);
-    const prepared = apply();
+    const prepared = await apply();
     times.push(performance.now() - started);
     if (prepared.plan.kind !== "runtime")
       throw new Error(`expected runtime, got ${prepared.plan.kind}`);
@@ -110,8 +110,14 @@ function measure(
 }
 
 const changes = Number(process.argv[2] ?? 200);
-measure("10 servers", 1, 10, changes);
-measure("10,000 servers (1 service)", 1, 10_000, changes);
-measure("100,000 servers (1,000 × 100)", 1000, 100, changes);
+await measure("10 servers", 1, 10, changes);
+await measure("10,000 servers (1 service)", 1, 10_000, changes);
+await measure("100,000 servers (1,000 × 100)", 1000, 100, changes);
 // A change inside the large service itself: that one service is placed again whole.
-measure("10,000 servers, the change in the 10,000-server service", 1, 10_000, changes, "svc0");
+await measure(
+  "10,000 servers, the change in the 10,000-server service",
+  1,
+  10_000,
+  changes,
+  "svc0",
+);

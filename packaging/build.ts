@@ -34,7 +34,9 @@ const embedEtcdProtos: Bun.BunPlugin = {
 };
 
 const result = await Bun.build({
-  entrypoints: [join(root, "src", "main.ts")],
+  // The render worker is an entry point of its own: the executable then holds it as
+  // /$bunfs/root/render/render-worker.js (src/render/off-loop.ts starts it from there).
+  entrypoints: [join(root, "src", "main.ts"), join(root, "src", "render", "render-worker.ts")],
   compile: { outfile, ...(target ? { target } : {}), autoloadDotenv: false, autoloadBunfig: false },
   target: "bun",
   minify: { syntax: true, whitespace: true },

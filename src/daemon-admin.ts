@@ -41,7 +41,7 @@ export function daemonAdmin(pieces: {
     rejected: () => reconciler.latest().rejected,
     plan: async (options) => {
       const current = desired.current();
-      const prepared = reconciler.prepare(current);
+      const prepared = await reconciler.prepare(current);
       const answer = { revision: current.revision, plan: prepared.plan, held: prepared.holds };
       if (!options?.diff) return answer;
       // The fast path renders only after routing: render now what the file will then say.

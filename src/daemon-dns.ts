@@ -59,6 +59,13 @@ export function createDnsAnswers(
           rendered();
         }
       },
+      async renderOffLoop(model, layout) {
+        try {
+          return await pipeline.renderOffLoop(model, layout);
+        } finally {
+          rendered();
+        }
+      },
     },
   };
 }

@@ -18,6 +18,7 @@ import { createDesiredStore } from "./desired.ts";
 import { createDiscovery } from "./discovery/create.ts";
 import type { Discovery } from "./discovery/types.ts";
 import { createDaemonEvents } from "./events/wiring.ts";
+import { createFdReport } from "./fd-report.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
 import { createRemovalFor } from "./health/removal-wiring.ts";
 import { serverHealthView } from "./health/views.ts";
@@ -26,6 +27,7 @@ import { createInstanceLock } from "./instance-lock.ts";
 import { startFromLastGood } from "./last-good-start.ts";
 import { type Part, runUntilStopped } from "./lifecycle.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { openFileLimit } from "./open-file-limit.ts";
 import { createRenderPipeline, preflight, requireHaproxy, serverStateFile } from "./pipeline.ts";
 import { createResourceLoop } from "./resources/resource-loop.ts";
 import { type DaemonSignals, listenForSignals } from "./signals.ts";
@@ -46,7 +48,8 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const paths = runtimePaths(haproxy.runtimeDir);
   // After HAProxy restarted, or DNS answers changed: HAProxy serves exactly the newest state.
   const reload = () => void cycle.queue.request("reload").catch(() => undefined);
-  const dns = createDnsAnswers(createRenderPipeline(config), reload, log);
+  const fd = createFdReport(log, (layout) => pipeline.fdBudget(layout));
+  const dns = createDnsAnswers(createRenderPipeline(config, fd.pipelineOptions), reload, log);
   const { pipeline } = dns;
   const file = createConfigFile({ path: haproxy.config, check: pipeline.check });
   const systemd = createSystemdPart({
@@ -106,8 +109,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const status = () =>
     buildStatus({
       ...{ discovery, supervisor, reconciler, desired, record, cycle, health, remover },
-      overrides: overrides.list,
-      templates: templates.status,
+      ...{ overrides: overrides.list, templates: templates.status, fd: fd.status },
     });
   const app = daemonAdmin({
     ...{ reconciler, desired, file, cycle, token, status, log, pipeline, events, templates },
@@ -157,11 +159,9 @@ function daemonParts(
     {
       name: "last good state",
       start: async () => {
-        log.info("sluice started", {
-          version: VERSION,
-          admin: config.admin.listen,
-          mode: haproxy.reload,
-        });
+        // fd_limit: raised to the hard limit before HAProxy starts, which inherits it.
+        const started = { version: VERSION, admin: config.admin.listen, mode: haproxy.reload };
+        log.info("sluice started", { ...started, fd_limit: openFileLimit() });
         await startFromLastGood(config, applier, desired, applyLatest, log);
       },
       stop() {},

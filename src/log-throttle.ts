@@ -6,6 +6,9 @@ export type ThrottleOptions = {
   windowMs: number;
   /** Lines of one kind logged in a window; the rest are counted. */
   perWindow: number;
+  /** Most kinds remembered at once (default 1000): past it, ended windows with nothing counted
+   * are forgotten, then the oldest, so a stream of ever new lines cannot grow the map. */
+  maxKinds?: number;
   now?: () => number;
 };
 
@@ -25,11 +28,23 @@ type Window = { startedAt: number; logged: number; suppressed: number };
 export function createLogThrottle(options: ThrottleOptions): LogThrottle {
   const now = options.now ?? Date.now;
   const windows = new Map<string, Window>();
+  const maxKinds = options.maxKinds ?? 1000;
+  const forgetSome = (at: number) => {
+    for (const [key, window] of windows) {
+      if (window.suppressed === 0 && at - window.startedAt >= options.windowMs) windows.delete(key);
+    }
+    // Still full: the oldest kinds go, with what they counted.
+    for (const key of windows.keys()) {
+      if (windows.size < maxKinds) break;
+      windows.delete(key);
+    }
+  };
   return {
     admit(key) {
       const at = now();
       const window = windows.get(key);
       if (!window || at - window.startedAt >= options.windowMs) {
+        if (!window && windows.size >= maxKinds) forgetSome(at);
         windows.set(key, { startedAt: at, logged: 1, suppressed: 0 });
         return { admitted: true, suppressed: window?.suppressed ?? 0 };
       }

@@ -1,40 +1,35 @@
 // The render pipeline that `serve`, `serve --once` and `lbctl check` share: the checks made before
 // anything starts, and etcd keys → model → slot layout → Liquid render. Nothing long-lived here.
 
-import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { readTokenFile } from "./admin/token-file.ts";
 import { createDnsCache, type DnsCache } from "./confd/dns.ts";
 import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
 import { readEtcdSecrets } from "./discovery/etcd-client.ts";
-import { ConfigError, describeError, RenderError } from "./errors.ts";
+import { ConfigError, RenderError } from "./errors.ts";
 import { checkConfig } from "./haproxy/check.ts";
+import {
+  type FdBudget,
+  fdBudget,
+  haproxyThreads,
+  layoutServerLines,
+  withFdBudget,
+} from "./haproxy/fd-budget.ts";
 import { runtimePaths } from "./haproxy/paths.ts";
-import { type BuildModelOptions, buildModel } from "./model/build.ts";
+import { type BuildModelOptions, buildModel, countServers } from "./model/build.ts";
 import { freshLayout, type Layout, type LayoutOptions } from "./model/layout.ts";
 import type { KeyValue, Model } from "./model/types.ts";
-import { DEFAULT_TEMPLATE } from "./render/default-template.ts";
+import { openFileLimit } from "./open-file-limit.ts";
 import {
   DEFAULT_HEALTH_SETTINGS,
   type HealthSettings,
   healthSettings,
 } from "./render/health-settings.ts";
-import { createRenderer, type RenderSettings } from "./render/render.ts";
-import { DNS, SLOTS } from "./tunables.ts";
-
-/** A template's source, and its name for messages. */
-export type TemplateSource = { source: string; name: string };
-
-/** The template source: the configured file when it exists, else the embedded default. */
-export function loadTemplate(haproxy: HaproxyConfig): TemplateSource {
-  if (!existsSync(haproxy.template))
-    return { source: DEFAULT_TEMPLATE, name: "the default template" };
-  try {
-    return { source: readFileSync(haproxy.template, "utf8"), name: haproxy.template };
-  } catch (error) {
-    throw new RenderError(`${haproxy.template}: cannot read template: ${describeError(error)}`);
-  }
-}
+import { createOffLoopRenderer } from "./render/off-loop.ts";
+import { createRenderer, type RenderLimits, type RenderSettings } from "./render/render.ts";
+import { loadTemplate, type TemplateSource } from "./render/template-source.ts";
+import { DNS, RENDER, SLOTS } from "./tunables.ts";
 
 /** Where HAProxy's server state is dumped before a reload: beside the rendered config. */
 export function serverStateFile(haproxy: HaproxyConfig): string {
@@ -132,6 +127,9 @@ export function preflight(config: SluiceConfig): { token: string | undefined } {
 /** A rendered configuration and what it was rendered from. */
 export type Rendered = { model: Model; layout: Layout; text: string };
 
+/** A layout's file-descriptor budget, with the server lines it counted. */
+export type LayoutFdBudget = { budget: FdBudget; serverLines: number };
+
 export type RenderPipeline = {
   /** The template as it is now on disk (or the embedded default). */
   template(): TemplateSource;
@@ -139,6 +137,9 @@ export type RenderPipeline = {
   layoutOptions: LayoutOptions;
   /** Renders `model` with its servers in the slots of `layout`. Throws RenderError. */
   render(model: Model, layout: Layout): string;
+  /** `render` in a worker thread for a large model, so the event loop stays free; on the loop
+   * for a small one, or a template that looks names up in DNS (the answers live here). */
+  renderOffLoop(model: Model, layout: Layout): Promise<string>;
   /** Keys at a revision all the way to a configuration, with a fresh slot layout. */
   renderKeys(kvs: KeyValue[], revision: number): Rendered;
   /** renderKeys, rendered again while the template asked for DNS names not yet resolved (at
@@ -153,12 +154,21 @@ export type RenderPipeline = {
   refreshDns(): Promise<boolean>;
   /** `haproxy -c` on a file; throws HaproxyCheckError with HAProxy's alerts. */
   check(file: string): Promise<void>;
+  /** HAProxy's file descriptors for a layout: the limit, the maxconn that fits it beside the
+   * layout's server lines, and what HAProxy needs; what every render gives the template. */
+  fdBudget(layout: Layout): LayoutFdBudget;
 };
 
 /** What a pipeline is made with besides the config; production defaults when omitted. */
 export type RenderPipelineOptions = {
   /** The DNS answers of the template's lookup filters (one cache per pipeline). */
   dns?: DnsCache;
+  /** The open-file limit HAProxy inherits (sluice's own, raised to the hard limit). */
+  fdLimit?: () => number;
+  /** CPUs HAProxy runs a thread on. */
+  cpus?: number;
+  /** Hears the file-descriptor budget of every render, with the server lines it counted. */
+  onFdBudget?: (budget: FdBudget, serverLines: number) => void;
 };
 
 export function createRenderPipeline(
@@ -167,21 +177,47 @@ export function createRenderPipeline(
 ): RenderPipeline {
   const haproxy = requireHaproxy(config);
   const dns = options.dns ?? createDnsCache();
-  const renderer = createRenderer(
-    {
-      timeoutMs: haproxy.renderTimeoutMs,
-      memory: haproxy.renderMemoryLimit,
-      templateSize: haproxy.templateSizeLimit,
-    },
-    { dns },
-  );
+  const limits: RenderLimits = {
+    timeoutMs: haproxy.renderTimeoutMs,
+    memory: haproxy.renderMemoryLimit,
+    templateSize: haproxy.templateSizeLimit,
+  };
+  const renderer = createRenderer(limits, { dns });
+  const offLoop = createOffLoopRenderer(limits);
   const slots = layoutOptions(config);
   const template = () => loadTemplate(haproxy);
   const health = healthSettings(config.health, config.services);
   const settings = (model: Model, name: string) => renderSettings(haproxy, model, name, health);
+  const fdLimit = options.fdLimit ?? openFileLimit;
+  const threads = haproxyThreads(options.cpus ?? availableParallelism());
+  const budgetOf = (layout: Layout): LayoutFdBudget => {
+    const serverLines = layoutServerLines(layout);
+    // The default template's server lines carry `check` (a descriptor each) while health is on.
+    const checked = config.health.enabled ? serverLines : 0;
+    return { budget: fdBudget(fdLimit(), { serverLines: checked, threads }), serverLines };
+  };
   const render = (model: Model, layout: Layout) => {
     const { source, name } = template();
-    return renderer.render(source, name, model, settings(model, name), layout);
+    const fd = budgetOf(layout);
+    options.onFdBudget?.(fd.budget, fd.serverLines);
+    const fitted = withFdBudget(settings(model, name), fd.budget);
+    return renderer.render(source, name, model, fitted, layout);
+  };
+  const renderOffLoop = async (model: Model, layout: Layout) => {
+    const { source, name } = template();
+    if (countServers(model) < RENDER.offLoopAboveServers || /lookup/i.test(source)) {
+      return render(model, layout);
+    }
+    const fd = budgetOf(layout);
+    options.onFdBudget?.(fd.budget, fd.serverLines);
+    const fitted = withFdBudget(settings(model, name), fd.budget);
+    try {
+      return await offLoop.render(source, name, model, fitted, layout);
+    } catch (error) {
+      // A worker that cannot be used (not a template error) must not stop the apply.
+      if (error instanceof RenderError) throw error;
+      return render(model, layout);
+    }
   };
   const renderKeys = (kvs: KeyValue[], revision: number): Rendered => {
     const model = buildModel(kvs, modelOptions(config, revision));
@@ -193,6 +229,7 @@ export function createRenderPipeline(
     settings,
     layoutOptions: slots,
     render,
+    renderOffLoop,
     renderKeys,
     async renderKeysSettled(kvs, revision) {
       const rendered = renderKeys(kvs, revision);
@@ -206,5 +243,6 @@ export function createRenderPipeline(
     settleDns: () => dns.settle(),
     refreshDns: () => dns.refresh(),
     check: (file) => checkConfig(haproxy.binary, file, haproxy.checkTimeoutMs),
+    fdBudget: budgetOf,
   };
 }

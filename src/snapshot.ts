@@ -1,8 +1,9 @@
 // The last known key set, kept on disk so a restart while etcd is down serves what etcd last said.
 
 import { existsSync, readFileSync } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic-write.ts";
+import { stagedPath, writeFileAtomic } from "./atomic-write.ts";
 import { describeError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { KeyValue } from "./model/types.ts";
@@ -49,13 +50,47 @@ export function writeSnapshot(path: string, revision: number, kvs: KeyValue[]): 
   writeFileAtomic(path, JSON.stringify(snapshot));
 }
 
+/** Keys serialised between two yields to the event loop (~1 ms of work). */
+const KEYS_PER_SLICE = 2000;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * writeSnapshot without stalling the event loop: the keys are serialised a slice at a time with
+ * a yield between slices, and the file is written and renamed asynchronously. Same file.
+ */
+export async function writeSnapshotInSlices(
+  path: string,
+  revision: number,
+  kvs: KeyValue[],
+): Promise<void> {
+  const parts = [`{"revision":${revision},"savedAt":"${new Date().toISOString()}","kvs":[`];
+  for (let start = 0; start < kvs.length; start += KEYS_PER_SLICE) {
+    const slice = JSON.stringify(kvs.slice(start, start + KEYS_PER_SLICE)).slice(1, -1);
+    parts.push(start > 0 ? `,${slice}` : slice);
+    await yieldToLoop();
+  }
+  parts.push("]}");
+  const staged = stagedPath(path);
+  try {
+    await writeFile(staged, parts.join(""), { mode: 0o640 });
+    await rename(staged, path);
+  } catch (error) {
+    await rm(staged, { force: true });
+    throw error;
+  }
+}
+
 export type SnapshotSaver = {
   /** Saves what `read` gives, at most once per `debounceMs`. */
   schedule(): void;
   cancel(): void;
 };
 
-/** Saves the key set etcd last gave, at most every `debounceMs`; a failed save is logged. */
+/**
+ * Saves the key set etcd last gave, at most every `debounceMs`, one save at a time (a change
+ * during a save is saved after it); a failed save is logged.
+ */
 export function createSnapshotSaver(
   path: string,
   read: () => { revision: number; kvs: KeyValue[] },
@@ -63,22 +98,34 @@ export function createSnapshotSaver(
   log: Logger,
 ): SnapshotSaver {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return {
+  let saving = false;
+  let again = false;
+  const save = async () => {
+    timer = undefined;
+    saving = true;
+    try {
+      const { revision, kvs } = read();
+      await writeSnapshotInSlices(path, revision, kvs);
+    } catch (error) {
+      log.warn("cannot save the etcd snapshot", { error: describeError(error) });
+    } finally {
+      saving = false;
+      if (again) {
+        again = false;
+        saver.schedule();
+      }
+    }
+  };
+  const saver: SnapshotSaver = {
     schedule() {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        try {
-          const { revision, kvs } = read();
-          writeSnapshot(path, revision, kvs);
-        } catch (error) {
-          log.warn("cannot save the etcd snapshot", { error: describeError(error) });
-        }
-      }, debounceMs);
+      if (saving) again = true;
+      else timer ??= setTimeout(() => void save(), debounceMs);
     },
     cancel() {
       if (timer) clearTimeout(timer);
       timer = undefined;
+      again = false;
     },
   };
+  return saver;
 }

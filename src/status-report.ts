@@ -4,10 +4,12 @@ import type { ApplyCycle } from "./apply/cycle.ts";
 import type { ApplyRecord } from "./apply/record.ts";
 import type { DesiredStore } from "./desired.ts";
 import type { Discovery } from "./discovery/types.ts";
+import type { FdStatus } from "./fd-report.ts";
 import type { Supervisor } from "./haproxy/supervisor.ts";
 import type { HealthRemoverStatus } from "./health/types.ts";
 import { type HealthReader, healthStatus } from "./health/views.ts";
 import { countServers } from "./model/build.ts";
+import type { Layout } from "./model/layout.ts";
 import { REJECTED_LISTED, shownRejection } from "./model/rejected.ts";
 import type { Override } from "./overrides/store.ts";
 import type { Reconciler } from "./reconcile/reconciler.ts";
@@ -31,7 +33,12 @@ export type StatusSources = {
   overrides?: () => Override[];
   /** The `[[template]]` resources' status; without: none. */
   templates?: () => TemplateStatus[];
+  /** HAProxy's file descriptors for the served layout, and whether applies fail; without:
+   * unknown (nulls). */
+  fd?: (served: Layout | undefined, failing: boolean) => FdStatus;
 };
+
+const NO_FD: FdStatus = { fd_limit: null, fd_needed: null, maxconn: null, fd_problem: null };
 
 export async function buildStatus(sources: StatusSources): Promise<Status> {
   const { discovery, supervisor, reconciler, desired, record } = sources;
@@ -67,6 +74,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       last_reload_at: haproxy.lastReloadAt ?? null,
       responsive: haproxy.responsive,
       problem: haproxy.problem ?? null,
+      ...(sources.fd?.(reconciler.layout(), applies.lastError !== undefined) ?? NO_FD),
     },
     apply: {
       state: sources.cycle.queue.state(),

@@ -2,6 +2,7 @@
 
 import type { QueueState } from "./apply/queue.ts";
 import type { DiscoveryStateName } from "./discovery/types.ts";
+import type { FdStatus } from "./fd-report.ts";
 import type { SupervisorState } from "./haproxy/supervisor.ts";
 import type { HealthStatus } from "./health/views.ts";
 import type { Hold } from "./model/guards.ts";
@@ -42,7 +43,7 @@ export type Status = {
     responsive: boolean;
     /** Why HAProxy is not responsive; null while it is. */
     problem: string | null;
-  };
+  } & FdStatus;
   apply: {
     /** The apply queue's state name. */
     state: QueueState;

@@ -156,3 +156,34 @@ export const EVENTS = {
   /** `?format=json` answers at most this many events. */
   maxJsonLimit: 1000,
 } as const;
+
+/** HAProxy's file descriptors (src/haproxy/fd-budget.ts): what its own count (2.6 `haproxy.c`,
+ * `compute_ideal_maxsock`) adds up, measured against `Cannot raise FD limit to N`. */
+export const FD = {
+  /** The default template's global `maxconn` when the limit has room for it. */
+  maxconn: 4096,
+  /** Below this maxconn HAProxy is not worth starting: the limit is reported as too low. */
+  minMaxconn: 100,
+  /** HAProxy reserves 10 descriptors; its stats socket's CLI frontend takes 10 more, and in
+   * master-worker mode the master CLI's 10 and the master's pipe 1. */
+  fixed: 31,
+  /** Per thread: one epoll descriptor and a wake-up pipe. */
+  perThread: 3,
+  /** HAProxy 2.6 runs one thread per CPU, at most 64. */
+  maxThreads: 64,
+  /** Listeners: the stats socket, the stats and HTTP frontends, and the master socket. */
+  listeners: 4,
+  /** Kept free for what the count leaves out: servers added through the runtime API (each check
+   * takes one), log sockets, a template's extra listeners. */
+  margin: 256,
+} as const;
+
+/** Rendering the main template off the event loop (src/render/off-loop.ts). */
+export const RENDER = {
+  /** Models with at least this many servers render in a worker thread: a render of 20,000
+   * servers takes ~350 ms and of 100,000 ~1.4 s, which would stall the admin API; smaller ones
+   * take a few ms, less than handing the model to the worker. */
+  offLoopAboveServers: 2000,
+  /** The worker is given this long beyond `haproxy.render_timeout` before it is stopped. */
+  workerGraceMs: 5000,
+} as const;

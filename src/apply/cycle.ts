@@ -51,11 +51,11 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
 
   async function apply(force: boolean): Promise<ApplyResult> {
     const changedAt = desired.takeChangedAt();
-    let prepared = reconciler.prepare(desired.current(), force);
+    let prepared = await reconciler.prepare(desired.current(), force);
     if (!force && reconciler.waitsBeforeReload(prepared)) {
       // A burst of structural changes costs one reload: wait, then read the state again.
       await sleep(options.reloadWaitMs);
-      prepared = reconciler.prepare(desired.current(), force);
+      prepared = await reconciler.prepare(desired.current(), force);
     }
     const result = await reconciler.execute(prepared, force);
     if (!reconciler.fileSynced()) fileSync.poke();

@@ -11,6 +11,7 @@ import { describeError, RenderError } from "../errors.ts";
 import { createRenderPipeline, preflight } from "../pipeline.ts";
 import { createRenderer } from "../render/render.ts";
 import { resourceRenderLimits } from "../resources/resource-loop.ts";
+import { checkFdLimit } from "./check-fd.ts";
 
 /** What `lbctl check` found; printed as is by `--json`. */
 export type CheckResult = {
@@ -23,6 +24,8 @@ export type CheckResult = {
   defaults?: number;
   /** Every field's effective value, and whether it is the default (once the file is valid). */
   settings?: Setting[];
+  /** What passed but needs attention: an open-file limit that lowers HAProxy's maxconn. */
+  warnings?: string[];
 };
 
 /** Each `[[template]]` src read and parsed as Liquid, named in `checked`; throws naming src:line. */
@@ -74,7 +77,10 @@ export async function checkOffline(file: string): Promise<CheckResult> {
     } finally {
       rmSync(stagingDirectory, { recursive: true, force: true });
     }
-    return { ok: true, checked, ...report };
+    const fd = checkFdLimit(config);
+    if (fd.error) return { ok: false, checked, error: fd.error };
+    checked.push("the open-file limit");
+    return { ok: true, checked, ...report, ...(fd.warning ? { warnings: [fd.warning] } : {}) };
   } catch (error) {
     return { ok: false, checked, error: describeError(error) };
   }
@@ -92,5 +98,6 @@ export function formatCheck(result: CheckResult): string {
       `defaults: ${result.defaults} of ${result.settings.length} fields at their default${listed}`,
     );
   }
+  for (const warning of result.warnings ?? []) lines.push(`warning: ${warning}`);
   return `${lines.join("\n")}\n`;
 }

@@ -4,9 +4,13 @@ import type { Logger } from "../log.ts";
 import { createLogThrottle } from "../log-throttle.ts";
 import { SUPERVISOR } from "../tunables.ts";
 
-/** Numbers in parentheses (pids, line numbers) do not make a line a different kind of line. */
-function lineKind(line: string): string {
-  return line.replace(/\(\d+\)/, "");
+/** Pids, counts and server names do not make a line a different kind of line: a reload with
+ * 20,000 servers prints one "Server <backend>/<name> is DOWN ..." line per server. */
+export function lineKind(line: string): string {
+  return line
+    .replace(/\(\d+\)/, "")
+    .replace(/\bServer \S+/g, "Server …")
+    .replace(/\d+/g, "N");
 }
 
 /**

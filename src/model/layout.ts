@@ -95,23 +95,36 @@ export function placeService(
     if (server) byKey.delete(server.key);
     return { name: slot.name, server };
   });
-  for (const server of byKey.values()) {
-    const free = slots.filter((slot) => slot.server === undefined);
-    const slot =
-      free.find((s) => s.name === server.name) ??
-      free.find((s) => s.name.startsWith(SPARE_PREFIX)) ??
-      free[0];
-    if (slot) slot.server = server;
-    else {
-      const highest = slots
-        .map((s) =>
-          s.name.startsWith(SPARE_PREFIX) ? Number(s.name.slice(SPARE_PREFIX.length)) : 0,
-        )
-        .reduce((a, b) => Math.max(a, b), 0);
-      slots.push({ name: `${SPARE_PREFIX}${highest + 1}`, server });
-    }
-  }
+  placeNewServers(slots, byKey.values());
   return slots;
+}
+
+/**
+ * Puts each new server in a free slot: one with its own name first, then the first free spare,
+ * then the first free slot; a spare is added when none is free. Linear in the slots (a burst of
+ * 20,000 new servers must not scan every slot once per server).
+ */
+function placeNewServers(slots: Slot[], servers: Iterable<Server>): void {
+  const free = slots.filter((slot) => slot.server === undefined);
+  const byName = new Map(free.map((slot) => [slot.name, slot]));
+  const spares = free.filter((slot) => slot.name.startsWith(SPARE_PREFIX));
+  const next = { spare: 0, any: 0 };
+  const firstFree = (list: Slot[], at: "spare" | "any") => {
+    while (next[at] < list.length && list[next[at]]!.server !== undefined) next[at]++;
+    return list[next[at]];
+  };
+  let highest = slots
+    .map((s) => (s.name.startsWith(SPARE_PREFIX) ? Number(s.name.slice(SPARE_PREFIX.length)) : 0))
+    .reduce((a, b) => Math.max(a, b), 0);
+  for (const server of servers) {
+    const named = byName.get(server.name);
+    const slot =
+      (named?.server === undefined ? named : undefined) ??
+      firstFree(spares, "spare") ??
+      firstFree(free, "any");
+    if (slot) slot.server = server;
+    else slots.push({ name: `${SPARE_PREFIX}${++highest}`, server });
+  }
 }
 
 /** What a template sees for a service: its servers (each with its `slot`) and free slot names. */

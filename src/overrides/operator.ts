@@ -4,7 +4,7 @@
 
 import { describeError, SluiceError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Layout } from "../model/layout.ts";
+import type { Layout, Slot } from "../model/layout.ts";
 import { lookupService } from "../model/sorted.ts";
 import type { Model } from "../model/types.ts";
 import { withOverrideStates } from "./server-state.ts";
@@ -82,8 +82,19 @@ function findBackend(options: OperatorOptions, service: string, backend: string)
 function overrideStates(options: OperatorOptions, dump: string): string {
   const byKey = new Map(options.store.list().map((override) => [override.key, override.action]));
   const layout = options.layout();
+  // One name index per backend, built when the dump first names it: a lookup per dump line
+  // instead of a scan of the backend's slots (quadratic at 20,000 servers).
+  const slotsByName = new Map<string, Map<string, Slot>>();
+  const slotOf = (backend: string, name: string) => {
+    let slots = slotsByName.get(backend);
+    if (!slots) {
+      slots = new Map((layout?.get(backend) ?? []).map((slot) => [slot.name, slot]));
+      slotsByName.set(backend, slots);
+    }
+    return slots.get(name);
+  };
   return withOverrideStates(dump, (backend, name) => {
-    const server = layout?.get(backend)?.find((slot) => slot.name === name)?.server;
+    const server = slotOf(backend, name)?.server;
     return server && (byKey.get(server.key) ?? "ready");
   });
 }

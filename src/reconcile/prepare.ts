@@ -23,18 +23,19 @@ export type PrepareContext = {
   /** Builds the desired model (change by change: model-source.ts); without, buildModel on the
    * whole key set, every service counting as changed. */
   build?(desired: Desired, served: Served): BuiltModel;
-  render(model: Model, layout: Layout): string;
+  /** Renders off the event loop when it can (a large model). */
+  render(model: Model, layout: Layout): string | Promise<string>;
   /** Identifies the template source and settings a model would be rendered with. */
   templateKey(model: Model): string;
 };
 
 /** Works out what applying `desired` over `served` would do, without doing it. */
-export function prepareApply(
+export async function prepareApply(
   served: Served,
   desired: Desired,
   force: boolean,
   context: PrepareContext,
-): Prepared {
+): Promise<Prepared> {
   const source = context.build?.(desired, served) ?? {
     model: buildModel(desired.kvs, context.modelOptions(desired.revision, served.seenServices)),
     changed: undefined,
@@ -52,9 +53,9 @@ export function prepareApply(
     ...(changed ? { changed } : {}),
     ...(source.build !== undefined ? { build: source.build } : {}),
   };
-  const reload = (reasons: string[]): Prepared => {
+  const reload = async (reasons: string[]): Promise<Prepared> => {
     const layout = freshLayout(guarded.model, context.layoutOptions);
-    const text = context.render(guarded.model, layout);
+    const text = await context.render(guarded.model, layout);
     return { ...base, layout, text, plan: { kind: "reload", reasons } };
   };
   if (served.text === undefined || !served.layout || !context.running || force) {
@@ -79,7 +80,7 @@ export function prepareApply(
   const inLine = fileInLine(served, context.fastPath);
   if (inLine === undefined)
     return reload(["the config file could not be brought in line with HAProxy"]);
-  const text = context.render(guarded.model, layout);
+  const text = await context.render(guarded.model, layout);
   const plan = planConfig(inLine, text);
   const catchUp = inLine === served.text ? undefined : inLine;
   if (plan.kind === "none" || (plan.kind === "runtime" && context.apply.runtimeApi)) {

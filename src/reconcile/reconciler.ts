@@ -38,8 +38,9 @@ export type ReconcilerOptions = {
 };
 
 export type Reconciler = {
-  /** Works out what applying `desired` would do, without doing it. */
-  prepare(desired: Desired, force?: boolean): Prepared;
+  /** Works out what applying `desired` would do, without doing it (a large model renders off
+   * the event loop meanwhile). */
+  prepare(desired: Desired, force?: boolean): Promise<Prepared>;
   /** Whether a prepared reload should wait `[apply] reload_wait` for more changes first. */
   waitsBeforeReload(prepared: Prepared): boolean;
   /** Makes HAProxy serve `prepared`; throws and keeps the served config when it cannot. */
@@ -78,15 +79,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
   };
 
-  function prepare(desired: Desired, force = false): Prepared {
-    const prepared = prepareApply(served, desired, force, {
+  async function prepare(desired: Desired, force = false): Promise<Prepared> {
+    const prepared = await prepareApply(served, desired, force, {
       apply: options.apply,
       running: options.running(),
       fastPath: fastPath.current(),
       layoutOptions: options.layoutOptions,
       modelOptions: options.modelOptions,
       build: (desired) => models.build(desired, state.seen(), state.holds()),
-      render: pipeline.render,
+      render: pipeline.renderOffLoop,
       templateKey,
     });
     latest = prepared.desired;

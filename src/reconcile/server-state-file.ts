@@ -28,7 +28,9 @@ export function filterServerState(state: string, config: string): string {
       servers.set(`${backend}/${name}`, line);
       if (line.disabled) continue;
       const key = `${backend} ${line.address} ${line.weight}`;
-      byAddress.set(key, [...(byAddress.get(key) ?? []), name]);
+      const names = byAddress.get(key);
+      if (names) names.push(name);
+      else byAddress.set(key, [name]);
     }
   }
   const lines = state.split("\n").map((line) => ({ line, fields: line.split(" ") }));

@@ -50,3 +50,35 @@ describe("render pipeline", () => {
     expect(rendered.layout.get("web")!.length).toBeGreaterThan(1);
   });
 });
+
+describe("the default template's global section fits the open-file limit", () => {
+  const keys = Array.from({ length: 300 }, (_, i) => ({
+    key: `/apps/web/w${i}`,
+    value: `w${i} 10.0.${i >> 8}.${i & 255}:80`,
+  }));
+
+  test("fd-hard-limit is the limit, and maxconn is what fits it beside the slots", () => {
+    const heard: number[] = [];
+    const pipeline = createRenderPipeline(configWith(""), {
+      fdLimit: () => 3000,
+      cpus: 2,
+      onFdBudget: (_budget, lines) => heard.push(lines),
+    });
+    const { text, layout } = pipeline.renderKeys(keys, 1);
+    const { budget, serverLines } = pipeline.fdBudget(layout);
+    const lines = [...layout.values()].reduce((sum, slots) => sum + slots.length, 0);
+    expect(heard).toEqual([lines]);
+    expect(serverLines).toBe(lines);
+    expect(budget.maxconn).toBeLessThan(4096);
+    expect(budget.needed).toBeLessThanOrEqual(3000);
+    const global = text.slice(text.indexOf("global"), text.indexOf("defaults"));
+    expect(global).toContain("\n    fd-hard-limit 3000\n");
+    expect(global).toContain(`\n    maxconn ${budget.maxconn}\n`);
+  });
+
+  test("a generous limit keeps maxconn 4096", () => {
+    const pipeline = createRenderPipeline(configWith(""), { fdLimit: () => 1_048_576, cpus: 2 });
+    const { text } = pipeline.renderKeys(keys, 1);
+    expect(text).toContain("\n    fd-hard-limit 1048576\n    maxconn 4096\n");
+  });
+});

@@ -30,6 +30,10 @@ export function healthyStatus(): Status {
       last_reload_at: "2025-01-01T00:00:00.000Z",
       responsive: true,
       problem: null,
+      fd_limit: 1048576,
+      fd_needed: 8498,
+      maxconn: 4096,
+      fd_problem: null,
     },
     apply: {
       state: "idle",

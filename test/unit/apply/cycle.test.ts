@@ -23,7 +23,7 @@ function fakeReconciler(calls: Call[]) {
   };
   const empty = { revision: 0, rejected: [], services: [] };
   const reconciler: Reconciler = {
-    prepare(desired, force = false) {
+    async prepare(desired, force = false) {
       calls.push(`prepare r${desired.revision}${force ? " forced" : ""}`);
       const plan: Plan = force ? { kind: "reload", reasons: ["reload requested"] } : fake.nextPlan;
       return {

@@ -111,7 +111,7 @@ describe("runCommand", () => {
       expect(result.err).toBe("");
       expect(result.out).toBe(
         [
-          `ok: ${file}, the default template, haproxy -c`,
+          `ok: ${file}, the default template, haproxy -c, the open-file limit`,
           "defaults: 52 of 56 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
           "",
         ].join("\n"),

@@ -28,6 +28,10 @@ export const STATUS: Status = {
     last_reload_at: null,
     responsive: false,
     problem: "show info timed out after 1s",
+    fd_limit: 1048576,
+    fd_needed: 8498,
+    maxconn: 4096,
+    fd_problem: null,
   },
   apply: {
     state: "idle",

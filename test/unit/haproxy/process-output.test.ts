@@ -97,3 +97,21 @@ describe("withDeathSignal", () => {
     expect(findSetpriv(["/usr/bin/setpriv"], () => false)).toBeUndefined();
   });
 });
+
+describe("HAProxy's per-server lines", () => {
+  test("a DOWN line per server after a reload is one kind of line, counted", async () => {
+    const log = createMemoryLogger();
+    const lines = Array.from(
+      { length: 20_000 },
+      (_, i) =>
+        `[WARNING]  (9496) : config : Server svc0/i${i} is DOWN, changed from server-state after a reload. ${20_000 - i} active and 0 backup servers left.\n`,
+    );
+    await pipeOutput(streamOf(lines), log, () => 0);
+    expect(log.lines.filter((line) => line.startsWith("info haproxy {"))).toHaveLength(
+      SUPERVISOR.repeatedLinesLogged,
+    );
+    expect(log.lines.at(-1)).toContain(
+      `"times":${20_000 - SUPERVISOR.repeatedLinesLogged},"line":"[WARNING]   : config : Server … is DOWN`,
+    );
+  });
+});

@@ -87,7 +87,7 @@ function decision(prepared: Prepared) {
   };
 }
 
-function run(seed: number, steps: number): void {
+async function run(seed: number, steps: number): Promise<void> {
   const random = prng(seed);
   const keys = new Map<string, KeyValue>();
   const desired = createDesiredStore();
@@ -101,11 +101,11 @@ function run(seed: number, steps: number): void {
     const relisted = random() < 0.02;
     desired.fromEtcd(keySet([...keys.values()], step, changes, relisted));
     const fastPath = random() < 0.1 ? "unverified" : "ready";
-    const incremental = prepareApply(state.served, desired.current(), false, {
+    const incremental = await prepareApply(state.served, desired.current(), false, {
       ...context({ fastPath }),
       build: (current) => models.build(current, state.seen(), state.holds()),
     });
-    const whole = prepareApply(state.served, desired.current(), false, context({ fastPath }));
+    const whole = await prepareApply(state.served, desired.current(), false, context({ fastPath }));
     try {
       expect(decision(incremental)).toEqual(decision(whole));
     } catch (error) {
@@ -128,12 +128,12 @@ function run(seed: number, steps: number): void {
 }
 
 describe("an apply prepared change by change", () => {
-  test("decides as one prepared from the whole key set, over 3 × 700 random changes", () => {
+  test("decides as one prepared from the whole key set, over 3 × 700 random changes", async () => {
     const base = Number(process.env.SEED ?? 14);
-    for (const seed of [base, base + 1, base + 2]) run(seed, 700);
+    for (const seed of [base, base + 1, base + 2]) await run(seed, 700);
   }, 60_000);
 
-  test("a change to one service visits that service only; the others keep their objects", () => {
+  test("a change to one service visits that service only; the others keep their objects", async () => {
     const desired = createDesiredStore();
     const state = createServedState({ revision: 0, services: [], rejected: [] }, log);
     const models = createModelSource({ modelOptions: context().modelOptions, log });
@@ -144,13 +144,19 @@ describe("an apply prepared change by change", () => {
       { key: "/apps/web/a", value: "10.0.0.2:80", createRevision: 2 },
     ];
     desired.fromEtcd(keySet(kvs, 2));
-    const first = prepareApply(state.served, desired.current(), false, { ...context(), build });
+    const first = await prepareApply(state.served, desired.current(), false, {
+      ...context(),
+      build,
+    });
     expect(first.changed).toBeUndefined();
     state.commit(first, first.text, "ready", "default");
     models.committed(first.build!);
     const put = { key: "/apps/web/b", value: "10.0.0.3:80", createRevision: 3 };
     desired.fromEtcd(keySet([...kvs, put], 3, [put]));
-    const next = prepareApply(state.served, desired.current(), false, { ...context(), build });
+    const next = await prepareApply(state.served, desired.current(), false, {
+      ...context(),
+      build,
+    });
     expect([...(next.changed ?? [])]).toEqual(["web"]);
     expect(next.plan.kind).toBe("runtime");
     expect(next.model.services[0]).toBe(first.model.services[0]!);

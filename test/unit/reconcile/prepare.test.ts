@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { buildModel } from "../../../src/model/build.ts";
-import { freshLayout } from "../../../src/model/layout.ts";
+import { freshLayout, type Layout } from "../../../src/model/layout.ts";
 import type { KeyValue, Model } from "../../../src/model/types.ts";
 import { renderSettings } from "../../../src/pipeline.ts";
 import { type PrepareContext, prepareApply } from "../../../src/reconcile/prepare.ts";
@@ -15,6 +15,16 @@ import { FIXED_HAPROXY } from "../render/fixtures.ts";
 const renderer = createRenderer();
 const LAYOUT = { minSpares: 2, spareRatio: 0.25, maxSpares: 1024 };
 
+function renderDefault(model: Model, layout: Layout): string {
+  return renderer.render(
+    DEFAULT_TEMPLATE,
+    "t",
+    model,
+    renderSettings(FIXED_HAPROXY, model, "t"),
+    layout,
+  );
+}
+
 function context(overrides: Partial<PrepareContext> = {}): PrepareContext {
   return {
     apply: { runtimeApi: true, allowEmpty: false, maxDropPercent: 50 },
@@ -22,14 +32,7 @@ function context(overrides: Partial<PrepareContext> = {}): PrepareContext {
     fastPath: "ready",
     layoutOptions: LAYOUT,
     modelOptions: (revision, retain) => ({ prefix: "/apps/", revision, overrides: [], retain }),
-    render: (model: Model, layout) =>
-      renderer.render(
-        DEFAULT_TEMPLATE,
-        "t",
-        model,
-        renderSettings(FIXED_HAPROXY, model, "t"),
-        layout,
-      ),
+    render: renderDefault,
     templateKey: () => "default",
     ...overrides,
   };
@@ -48,7 +51,7 @@ function keys(...entries: string[]): KeyValue[] {
 function servedFrom(kvs: KeyValue[]): Served {
   const model = buildModel(kvs, context().modelOptions(1, []));
   const layout = freshLayout(model, LAYOUT);
-  const text = context().render(model, layout);
+  const text = renderDefault(model, layout);
   const seen = new Set(model.services.filter((s) => s.servers.length > 0).map((s) => s.name));
   return { model, layout, text, fileLayout: layout, templateKey: "default", seenServices: seen };
 }
@@ -200,15 +203,15 @@ const CASES: Case[] = [
   },
 ];
 
-function summary(plan: ReturnType<typeof prepareApply>["plan"]): string | string[] {
+function summary(plan: Awaited<ReturnType<typeof prepareApply>>["plan"]): string | string[] {
   if (plan.kind === "none") return "none";
   if (plan.kind === "reload") return `reload: ${plan.reasons[0]}`;
   return plan.ops.flatMap((op) => op.commands);
 }
 
 describe("prepareApply", () => {
-  test.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const prepared = prepareApply(
+  test.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const prepared = await prepareApply(
       c.served,
       { kvs: c.desired, revision: 7 },
       c.force ?? false,
@@ -220,20 +223,25 @@ describe("prepareApply", () => {
     expect(prepared.revision).toBe(7);
   });
 
-  test("the guard's hold is reported and the held servers stay in the model", () => {
-    const prepared = prepareApply(servedFrom(TWO), { kvs: [], revision: 8 }, false, context());
+  test("the guard's hold is reported and the held servers stay in the model", async () => {
+    const prepared = await prepareApply(
+      servedFrom(TWO),
+      { kvs: [], revision: 8 },
+      false,
+      context(),
+    );
     expect(prepared.holds).toHaveLength(1);
     expect(prepared.holds[0]!.service).toBe("web");
     expect(prepared.model.services[0]!.servers.map((s) => s.name)).toEqual(["a", "b"]);
     expect(prepared.desired.services[0]?.servers ?? []).toHaveLength(0);
   });
 
-  test("while the file is behind, a structural change is planned against the file as HAProxy has it", () => {
+  test("while the file is behind, a structural change is planned against the file as HAProxy has it", async () => {
     const served = servedFrom(TWO);
     // HAProxy moved a to 10.0.0.9 on the fast path; the file still says 10.0.0.1.
     const moved = servedFrom(keys("web/a=10.0.0.9:80", "web/b=10.0.0.2:80"));
     const behind: Served = { ...served, model: moved.model, layout: moved.layout };
-    const prepared = prepareApply(
+    const prepared = await prepareApply(
       behind,
       { kvs: keys("web/a=10.0.0.9:80", "web/b=10.0.0.2:80"), revision: 9 },
       false,
@@ -254,7 +262,7 @@ describe("the default service", () => {
     }));
   }
 
-  test("stays with its service when that service re-registers and becomes the youngest", () => {
+  test("stays with its service when that service re-registers and becomes the youngest", async () => {
     const first = withCreation([
       ["web/a", "10.0.0.1:80", 2],
       ["zeta/z", "10.0.1.1:80", 3],
@@ -266,14 +274,14 @@ describe("the default service", () => {
       ["web/a", "10.0.0.1:80", 9],
       ["zeta/z", "10.0.1.1:80", 3],
     ]);
-    const prepared = prepareApply(served, { kvs: again, revision: 9 }, false, context());
+    const prepared = await prepareApply(served, { kvs: again, revision: 9 }, false, context());
     expect(prepared.model.defaultService).toBe("web");
   });
 
-  test("moves to the oldest service once its own is gone", () => {
+  test("moves to the oldest service once its own is gone", async () => {
     const served = servedFrom(withCreation([["web/a", "10.0.0.1:80", 2]]));
     const served2: Served = { ...served, seenServices: new Set() };
-    const prepared = prepareApply(
+    const prepared = await prepareApply(
       served2,
       { kvs: withCreation([["zeta/z", "10.0.1.1:80", 3]]), revision: 9 },
       false,

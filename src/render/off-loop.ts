@@ -1,0 +1,145 @@
+// Renders the main template in a worker thread, so a config of 100,000 servers does not stall the
+// event loop (the admin API, etcd's watch, HAProxy's probes) for a second or more. The worker is
+// started on first use and never keeps the process alive.
+
+import { RenderError } from "../errors.ts";
+import type { Layout } from "../model/layout.ts";
+import type { Model } from "../model/types.ts";
+import { RENDER } from "../tunables.ts";
+import type { RenderLimits, RenderSettings } from "./render.ts";
+
+/** One render asked of the worker; the model and layout travel as JSON text (`encodeModel`),
+ * which is cheaper to make and to send than a structured clone of 100,000 servers. */
+export type OffLoopRequest = {
+  id: number;
+  limits: RenderLimits;
+  source: string;
+  name: string;
+  settings: RenderSettings;
+  model: string;
+};
+
+/** Services encoded between two yields to the event loop. */
+const SERVICES_PER_SLICE = 100;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A service with its slots as [name, key of the server in it, or null]. */
+type EncodedService = [Model["services"][number], [string, string | null][]];
+
+/** `model` and the slots of `layout` as JSON, a slice of services at a time with a yield
+ * between, so encoding a large model does not stall the loop either. */
+export async function encodeModel(model: Model, layout: Layout): Promise<string> {
+  const head = {
+    revision: model.revision,
+    defaultService: model.defaultService,
+    trusted: model.trusted,
+  };
+  const parts = [`${JSON.stringify(head).slice(0, -1)},"services":[`];
+  let count = 0;
+  for (const service of model.services) {
+    const slots = (layout.get(service.name) ?? []).map((slot) => [
+      slot.name,
+      slot.server?.key ?? null,
+    ]);
+    parts.push(`${count > 0 ? "," : ""}${JSON.stringify([service, slots])}`);
+    if (++count % SERVICES_PER_SLICE === 0) await yieldToLoop();
+  }
+  parts.push("]}");
+  return parts.join("");
+}
+
+/** The model (without rejections) and layout `encodeModel` wrote. */
+export function decodeModel(text: string): { model: Model; layout: Layout } {
+  const decoded = JSON.parse(text) as Omit<Model, "services" | "rejected"> & {
+    services: EncodedService[];
+  };
+  const layout: Layout = new Map();
+  const services = decoded.services.map(([service, slots]) => {
+    const byKey = new Map(service.servers.map((server) => [server.key, server]));
+    layout.set(
+      service.name,
+      slots.map(([name, key]) => ({ name, server: key === null ? undefined : byKey.get(key) })),
+    );
+    return service;
+  });
+  return { model: { ...decoded, services, rejected: [] }, layout };
+}
+
+/** The worker's answer: the text, or the render's error message. */
+export type OffLoopReply =
+  | { id: number; text: string }
+  | { id: number; error: string; renderError: boolean };
+
+export type OffLoopRenderer = {
+  /** Renders in the worker; throws RenderError as a render on the loop would, and anything else
+   * when the worker cannot be used (the caller renders on the loop instead). */
+  render(
+    source: string,
+    name: string,
+    model: Model,
+    settings: RenderSettings,
+    layout: Layout,
+  ): Promise<string>;
+};
+
+/** The worker's module: bundled beside main.ts in the executable (packaging/build.ts), where
+ * the virtual file system names entry points relative to src/. */
+function workerSpecifier(): string {
+  const compiled = process.argv[1]?.startsWith("/$bunfs/") ?? false;
+  return compiled
+    ? "/$bunfs/root/render/render-worker.js"
+    : new URL("./render-worker.ts", import.meta.url).href;
+}
+
+type Waiting = { resolve(text: string): void; reject(error: Error): void };
+
+export function createOffLoopRenderer(limits: RenderLimits): OffLoopRenderer {
+  let worker: Worker | undefined;
+  let nextId = 0;
+  const waiting = new Map<number, Waiting>();
+  /** Stops the worker; every render it still owed fails with `error`. */
+  const stop = (error: Error) => {
+    worker?.terminate();
+    worker = undefined;
+    for (const entry of waiting.values()) entry.reject(error);
+    waiting.clear();
+  };
+  const start = () => {
+    const started = new Worker(workerSpecifier());
+    started.unref();
+    started.onmessage = (event: MessageEvent<OffLoopReply>) => {
+      const reply = event.data;
+      const entry = waiting.get(reply.id);
+      waiting.delete(reply.id);
+      if (!entry) return;
+      if ("text" in reply) entry.resolve(reply.text);
+      else entry.reject(reply.renderError ? new RenderError(reply.error) : new Error(reply.error));
+    };
+    started.onerror = (event) => stop(new Error(`the render worker failed: ${event.message}`));
+    return started;
+  };
+  return {
+    async render(source, name, model, settings, layout) {
+      const encoded = await encodeModel(model, layout);
+      worker ??= start();
+      const id = ++nextId;
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            stop(new RenderError(`${name}: render did not finish within ${limits.timeoutMs}ms`)),
+          limits.timeoutMs + RENDER.workerGraceMs,
+        );
+        const settle =
+          <T>(then: (value: T) => void) =>
+          (value: T) => {
+            clearTimeout(timer);
+            then(value);
+          };
+        waiting.set(id, { resolve: settle(resolve), reject: settle(reject) });
+        const request: OffLoopRequest = { id, limits, source, name, settings, model: encoded };
+        worker!.postMessage(request);
+      });
+    },
+  };
+}
