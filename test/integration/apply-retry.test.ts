@@ -96,8 +96,8 @@ describe("failures are retried", () => {
     writeFileSync(
       sluice.templateFile,
       DEFAULT_TEMPLATE.replace(
-        "    maxconn 4096\n",
-        "    maxconn 4096\n    no-such-directive on\n",
+        "    stats timeout 30s\n",
+        "    stats timeout 30s\n    no-such-directive on\n",
       ),
     );
     const revision = await register("d");

@@ -76,7 +76,13 @@ test("a restart lists a prefix holding megabytes of junk, and serves", async () 
     "the first listing after the restart",
     async () => {
       const current = await sluice.status();
-      return current.etcd.synced && current.etcd.state === "watching" ? current : undefined;
+      // Synced, and the listing applied: the model (rendered off the event loop) may follow
+      // the sync by a moment.
+      return current.etcd.synced &&
+        current.etcd.state === "watching" &&
+        current.rejected_total === 2010
+        ? current
+        : undefined;
     },
     10_000,
   );

@@ -62,8 +62,8 @@ describe("last good config wins", () => {
     writeFileSync(
       sluice.templateFile,
       DEFAULT_TEMPLATE.replace(
-        "    maxconn 4096\n",
-        "    maxconn 4096\n    no-such-directive on\n",
+        "    stats timeout 30s\n",
+        "    stats timeout 30s\n    no-such-directive on\n",
       ),
     );
     const put = await etcd.client.put("/apps/web/b").value(`web-b ${b.address}`);
