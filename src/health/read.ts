@@ -37,15 +37,21 @@ export function createStateReader(
     const layout = sources.layout();
     if (!layout || !layoutBefore) return [];
     const mapped = mapRows(parseServersState(text), indexOf(layoutBefore), indexOf(layout));
+    // The failed checks of servers about to go down are described before the tracker is told,
+    // so nobody reading it between the two sees a down server without its full error.
+    const failed: CheckTarget[] = [];
+    for (const seen of mapped.observations) {
+      const row = mapped.rows.get(seen.key);
+      if (seen.state === "down" && row && tracker.get(seen.key)?.state !== "down") {
+        failed.push({ key: seen.key, backend: row.backend, id: row.id });
+      }
+    }
+    const described = await describeFailures(sources.source, failed, sources.log);
     const context = { nowMs: sources.now(), revision: sources.revision() };
     const transitions = tracker.observe(mapped.observations, servedKeys(layout), context);
-    const failed: CheckTarget[] = [];
     for (const { key, to } of transitions) {
-      const row = mapped.rows.get(key);
-      if (to === "down" && row) failed.push({ key, backend: row.backend, id: row.id });
-    }
-    for (const [key, description] of await describeFailures(sources.source, failed, sources.log)) {
-      tracker.describe(key, description);
+      const description = described.get(key);
+      if (to === "down" && description !== undefined) tracker.describe(key, description);
     }
     return transitions.map((transition) => ({
       ...transition,

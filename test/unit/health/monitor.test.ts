@@ -20,8 +20,11 @@ class FakeStats implements StatsSource {
     this.duringRead?.();
     return serversState(this.rows);
   }
+  /** Runs while the full descriptions of failed checks are being read. */
+  duringDescribe: (() => void) | undefined;
   async serverStats(targets: readonly CheckTarget[]): Promise<string[]> {
     this.asked.push([...targets]);
+    this.duringDescribe?.();
     return targets.map(
       () =>
         "# pxname,svname,status,check_status,last_chk,check_desc\nweb,web-1,DOWN,L4CON,Connection refused,Layer4 connection problem\n",
@@ -131,6 +134,22 @@ describe("the health monitor", () => {
     await monitor.poll();
     expect(log.lines[1]).toStartWith("info backend up ");
     expect(log.lines[1]).toContain('"from":"down","to":"up"');
+  });
+
+  test("while a failed check is being described, the server is not yet down without its error", async () => {
+    const { stats, monitor } = setup();
+    await monitor.poll();
+    stats.rows[0] = downRow(stats.rows[0]!);
+    let seenDuring: unknown;
+    stats.duringDescribe = () => {
+      seenDuring = monitor.get(WEB_1.key);
+    };
+    await monitor.poll();
+    expect(seenDuring).toMatchObject({ state: "up" });
+    expect(monitor.get(WEB_1.key)).toMatchObject({
+      state: "down",
+      lastError: "L4CON Connection refused",
+    });
   });
 
   test("a failed read marks the data stale and keeps the last health; a good read clears it", async () => {
