@@ -75,7 +75,7 @@ export function parseSections(text: string): Section[] {
 }
 
 /** `host:port` of a server line as runtime API arguments, or undefined for a DNS name. */
-function addressArgs(address: string): { host: string; port: string } | undefined {
+export function addressArgs(address: string): { host: string; port: string } | undefined {
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|(\d{1,3}(?:\.\d{1,3}){3})):(\d+)$/.exec(address);
   if (!match) return undefined;
   return { host: match[1] ?? match[2]!, port: match[3]! };

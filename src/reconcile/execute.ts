@@ -94,7 +94,7 @@ async function runtimeUpdate(steps: ExecuteSteps, prepared: Prepared): Promise<A
   } catch (error) {
     options.log.warn("runtime update failed; reloading instead", { error: describeError(error) });
     // The way back whenever the live state is in doubt: a reload with a fresh layout.
-    const layout = freshLayout(prepared.model, options.layoutOptions);
+    const layout = freshLayout(prepared.model, options.layoutOptions, previousLayout);
     const text = options.pipeline.render(prepared.model, layout);
     return reload(steps, { ...prepared, layout }, text, true);
   }

@@ -9,7 +9,8 @@ import { freshLayout, type Layout, type LayoutOptions, updateLayout } from "../m
 import { lookupService } from "../model/sorted.ts";
 import type { Model } from "../model/types.ts";
 import { patchServerLines, planConfig } from "../plan.ts";
-import { changedLines, diffLayouts, sameStructure } from "./layout-ops.ts";
+import { addOptionsFrom } from "./add-options.ts";
+import { type AddOptions, changedLines, diffLayouts, sameStructure } from "./layout-ops.ts";
 import type { BuiltModel } from "./model-source.ts";
 import type { Desired, FastPathState, Prepared, Served } from "./types.ts";
 
@@ -33,7 +34,7 @@ export type PrepareContext = {
 export async function prepareApply(
   served: Served,
   desired: Desired,
-  force: boolean,
+  force: boolean | readonly string[],
   context: PrepareContext,
 ): Promise<Prepared> {
   const source = context.build?.(desired, served) ?? {
@@ -54,29 +55,35 @@ export async function prepareApply(
     ...(source.build !== undefined ? { build: source.build } : {}),
   };
   const reload = async (reasons: string[]): Promise<Prepared> => {
-    const layout = freshLayout(guarded.model, context.layoutOptions);
+    const layout = freshLayout(guarded.model, context.layoutOptions, served.layout);
     const text = await context.render(guarded.model, layout);
     return { ...base, layout, text, plan: { kind: "reload", reasons } };
   };
-  if (served.text === undefined || !served.layout || !context.running || force) {
-    const why = force ? "reload requested" : context.running ? "first apply" : undefined;
-    return reload([why ?? "haproxy is not running"]);
+  if (served.text === undefined || !served.layout || !context.running || force !== false) {
+    return reload(reloadReasons(force, context.running));
   }
-  const layout = updateLayout(served.layout, guarded.model, context.layoutOptions, changed);
   // Fast path: only servers changed, in slots the template is known to render as the layout
-  // says. The commands come from the layout; rendering waits until traffic is routed.
-  if (
+  // says. The commands come from the layout (a burst that finds no free slot takes dynamic ones:
+  // `add server`); rendering waits until traffic is routed.
+  const fast =
     context.apply.runtimeApi &&
     (context.fastPath === "ready" || context.fastPath === "behind") &&
-    context.templateKey(guarded.model) === served.templateKey &&
-    sameStructure(served.model, guarded.model, served.layout, layout, changed)
+    context.templateKey(guarded.model) === served.templateKey;
+  const options = context.layoutOptions;
+  const dynamicLayout = fast && updateLayout(served.layout, guarded.model, options, changed, true);
+  if (
+    dynamicLayout &&
+    sameStructure(served.model, guarded.model, served.layout, dynamicLayout, changed)
   ) {
-    const { ops, reasons } = diffLayouts(served.layout, layout, changed);
+    const adds = addOptionsFor(served.text);
+    const { ops, reasons } = diffLayouts(served.layout, dynamicLayout, changed, adds);
     // What the runtime API cannot express is never dropped: it takes a reload, which says why.
     if (reasons.length > 0) return reload(reasons);
     const plan = ops.length > 0 ? ({ kind: "runtime", ops } as const) : ({ kind: "none" } as const);
-    return { ...base, layout, text: undefined, plan };
+    return { ...base, layout: dynamicLayout, text: undefined, plan };
   }
+  // A rendered change: new servers that find no slot take new server lines (a reload).
+  const layout = updateLayout(served.layout, guarded.model, options, changed);
   const inLine = fileInLine(served, context.fastPath);
   if (inLine === undefined)
     return reload(["the config file could not be brought in line with HAProxy"]);
@@ -89,6 +96,19 @@ export async function prepareApply(
   if (plan.kind === "runtime")
     return reload(["runtime API disabled ([apply] runtime_api = false)"]);
   return reload(plan.reasons);
+}
+
+function reloadReasons(force: boolean | readonly string[], running: boolean): string[] {
+  if (typeof force !== "boolean") return [...force];
+  if (force) return ["reload requested"];
+  return [running ? "first apply" : "haproxy is not running"];
+}
+
+/** The add options of the served config, worked out once per config text. */
+let addOptionsCache: { text: string; options: AddOptions } | undefined;
+function addOptionsFor(text: string): AddOptions {
+  if (addOptionsCache?.text !== text) addOptionsCache = { text, options: addOptionsFrom(text) };
+  return addOptionsCache.options;
 }
 
 /**

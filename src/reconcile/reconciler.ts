@@ -14,6 +14,7 @@ import type { RenderPipeline } from "../pipeline.ts";
 import { type ExecuteSteps, executePrepared } from "./execute.ts";
 import { createModelSource } from "./model-source.ts";
 import { fileInLine, prepareApply } from "./prepare.ts";
+import { createSlotPressure } from "./pressure.ts";
 import { createServedState } from "./served-state.ts";
 import type { ApplyResult, Desired, FastPathState, Prepared } from "./types.ts";
 
@@ -40,7 +41,10 @@ export type ReconcilerOptions = {
 export type Reconciler = {
   /** Works out what applying `desired` would do, without doing it (a large model renders off
    * the event loop meanwhile). */
-  prepare(desired: Desired, force?: boolean): Promise<Prepared>;
+  prepare(desired: Desired, force?: boolean | readonly string[]): Promise<Prepared>;
+  /** Why a background reload is wanted now: backends whose slots ran low, or whose servers were
+   * added at runtime and wait for slots. Empty when none is. */
+  backgroundReload(): string[];
   /** Whether a prepared reload should wait `[apply] reload_wait` for more changes first. */
   waitsBeforeReload(prepared: Prepared): boolean;
   /** Makes HAProxy serve `prepared`; throws and keeps the served config when it cannot. */
@@ -79,7 +83,12 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
   };
 
-  async function prepare(desired: Desired, force = false): Promise<Prepared> {
+  const pressure = createSlotPressure();
+
+  async function prepare(
+    desired: Desired,
+    force: boolean | readonly string[] = false,
+  ): Promise<Prepared> {
     const prepared = await prepareApply(served, desired, force, {
       apply: options.apply,
       running: options.running(),
@@ -102,6 +111,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       try {
         const result = await executePrepared(steps, prepared, force);
         if (prepared.build !== undefined) models.committed(prepared.build);
+        const whole = prepared.plan.kind === "reload" || prepared.changed === undefined;
+        pressure.update(served.layout, whole ? undefined : prepared.changed);
         return result;
       } catch (error) {
         // What HAProxy serves is in doubt: the next model is built whole.
@@ -121,6 +132,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       state.fileCaughtUp(text);
       return true;
     },
+    backgroundReload: pressure.reasons,
     served: () => served.model,
     layout: () => served.layout,
     latest: () => latest,

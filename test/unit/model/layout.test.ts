@@ -260,3 +260,49 @@ describe("spare cap", () => {
     expect(spares).toHaveLength(1024);
   });
 });
+
+describe("dynamic slots", () => {
+  const full = (): Layout => freshLayout(model({ web: [A] }), { ...OPTIONS, minSpares: 1 });
+
+  test("a server that finds no free slot takes a dynamic one, numbered .add1..", () => {
+    const next = updateLayout(full(), model({ web: [A, B, C] }), OPTIONS, undefined, true);
+    expect(slots(next)).toEqual(["a=a", ".spare1=b", ".add1=c"]);
+    expect(next.get("web")!.map((slot) => slot.dynamic ?? false)).toEqual([false, false, true]);
+  });
+
+  test("without dynamic, or on a balance that refuses runtime servers, a spare is appended", () => {
+    expect(slots(updateLayout(full(), model({ web: [A, B, C] }), OPTIONS))).toEqual([
+      "a=a",
+      ".spare1=b",
+      ".spare2=c",
+    ]);
+    const layout = full();
+    const m = model({ web: [A, B, C] });
+    const source = { ...m, services: m.services.map((s) => ({ ...s, balance: "source" })) };
+    expect(slots(updateLayout(layout, source, OPTIONS, undefined, true))).toEqual([
+      "a=a",
+      ".spare1=b",
+      ".spare2=c",
+    ]);
+  });
+
+  test("a dynamic slot freed stays dynamic and takes the next server; the file never shows it", () => {
+    const grown = updateLayout(full(), model({ web: [A, B, C] }), OPTIONS, undefined, true);
+    const freed = updateLayout(grown, model({ web: [A, B] }), OPTIONS, undefined, true);
+    expect(slots(freed)).toEqual(["a=a", ".spare1=b", ".add1"]);
+    const D = server("web", "d", "10.0.0.4:80");
+    const again = updateLayout(freed, model({ web: [A, B, D] }), OPTIONS, undefined, true);
+    expect(slots(again)).toEqual(["a=a", ".spare1=b", ".add1=d"]);
+    expect(again.get("web")![2]!.dynamic).toBe(true);
+    const [web] = laidOutServices(model({ web: [A, B, D] }), again);
+    expect(web!.servers.map((s) => s.slot)).toEqual(["a", ".spare1"]);
+    expect(web!.spares).toEqual([]);
+  });
+
+  test("a fresh layout puts every server in a slot of its own and doubles slots run low", () => {
+    const grown = updateLayout(full(), model({ web: [A, B, C] }), OPTIONS, undefined, true);
+    const fresh = freshLayout(model({ web: [A, B, C] }), OPTIONS, grown);
+    expect(slots(fresh)).toEqual(["a=a", "b=b", "c=c", ".spare1", ".spare2"]);
+    expect(fresh.get("web")!.some((slot) => slot.dynamic)).toBe(false);
+  });
+});
