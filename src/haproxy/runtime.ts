@@ -5,9 +5,9 @@ import { createConnection } from "node:net";
 import { ApplyError } from "../errors.ts";
 import { APPLY, SUPERVISOR } from "../tunables.ts";
 
-/** Replies to `set server` that mean it worked. */
+/** Replies to `set server` and `add server` that mean it worked. */
 const OK_REPLY =
-  /^(|IP changed from .*|port changed from .*|no need to change .*|.*nothing changed.*)$/s;
+  /^(|IP changed from .*|port changed from .*|no need to change .*|.*nothing changed.*|New server registered\.)$/s;
 
 /**
  * Sends `commands` in one prompt-mode session and resolves with one reply per command.
