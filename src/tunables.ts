@@ -123,8 +123,11 @@ export const SLOTS = {
   /** Spare slots as a fraction of the servers (0.25 = 25 %); `[haproxy] spare_slots` sets the
    * minimum. */
   spareRatio: 0.25,
-  /** Spare slots never exceed this many per backend. */
+  /** Spare slots never exceed this many per backend when it is new (growth doubles past it). */
   maxSpares: 1024,
+  /** Servers a backend takes through `add server` before a burst reloads instead: past this,
+   * one reload costs less than the commands (add server slows as a backend grows). */
+  maxDynamic: 256,
 } as const;
 
 /** systemd notifications (src/systemd). */

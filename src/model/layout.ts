@@ -3,6 +3,7 @@
 // name while sluice runs; a fresh layout (made at each reload) names occupied slots after their
 // servers. Pure.
 
+import { SLOTS } from "../tunables.ts";
 import { slotCapacity } from "./capacity.ts";
 import { lookupService } from "./sorted.ts";
 import type { Model, Server, Service } from "./types.ts";
@@ -148,8 +149,12 @@ function placeNewServers(slots: Slot[], servers: Iterable<Server>, dynamic: bool
     while (next[at] < list.length && list[next[at]]!.server !== undefined) next[at]++;
     return list[next[at]];
   };
-  const prefix = dynamic ? DYNAMIC_PREFIX : SPARE_PREFIX;
-  let highest = highestNumber(slots, prefix);
+  const highest = {
+    spare: highestNumber(slots, SPARE_PREFIX),
+    add: dynamic ? highestNumber(slots, DYNAMIC_PREFIX) : 0,
+  };
+  // A burst too big for runtime adds takes new server lines (a reload) instead.
+  let room = dynamic ? SLOTS.maxDynamic - slots.filter((slot) => slot.dynamic).length : 0;
   for (const server of servers) {
     const named = byName.get(server.name);
     const slot =
@@ -157,8 +162,9 @@ function placeNewServers(slots: Slot[], servers: Iterable<Server>, dynamic: bool
       firstFree(spares, "spare") ??
       firstFree(free, "any");
     if (slot) slot.server = server;
-    else if (dynamic) slots.push({ name: `${prefix}${++highest}`, server, dynamic: true });
-    else slots.push({ name: `${prefix}${++highest}`, server });
+    else if (room-- > 0) {
+      slots.push({ name: `${DYNAMIC_PREFIX}${++highest.add}`, server, dynamic: true });
+    } else slots.push({ name: `${SPARE_PREFIX}${++highest.spare}`, server });
   }
 }
 

@@ -7,6 +7,7 @@ import {
   updateLayout,
 } from "../../../src/model/layout.ts";
 import type { Server } from "../../../src/model/types.ts";
+import { SLOTS } from "../../../src/tunables.ts";
 import { model, server, servers } from "./servers.ts";
 
 const OPTIONS: LayoutOptions = { minSpares: 2, spareRatio: 0.25, maxSpares: 1024 };
@@ -304,5 +305,24 @@ describe("dynamic slots", () => {
     const fresh = freshLayout(model({ web: [A, B, C] }), OPTIONS, grown);
     expect(slots(fresh)).toEqual(["a=a", "b=b", "c=c", ".spare1", ".spare2"]);
     expect(fresh.get("web")!.some((slot) => slot.dynamic)).toBe(false);
+  });
+});
+
+describe("a burst too big for runtime adds", () => {
+  test("past SLOTS.maxDynamic the rest take new spare lines (a reload) instead", () => {
+    const layout = freshLayout(model({ web: [A] }), { ...OPTIONS, minSpares: 0, spareRatio: 0 });
+    const many = Array.from({ length: SLOTS.maxDynamic + 5 }, (_, i) =>
+      server("web", `n${i}`, `10.1.${i >> 8}.${i & 255}:80`),
+    );
+    const next = updateLayout(layout, model({ web: [A, ...many] }), OPTIONS, undefined, true);
+    const web = next.get("web")!;
+    expect(web.filter((slot) => slot.dynamic)).toHaveLength(SLOTS.maxDynamic);
+    expect(web.filter((slot) => slot.name.startsWith(".spare")).map((slot) => slot.name)).toEqual([
+      ".spare1",
+      ".spare2",
+      ".spare3",
+      ".spare4",
+      ".spare5",
+    ]);
   });
 });
