@@ -12,29 +12,18 @@ import { startEtcd } from "../test/helpers/etcd.ts";
 import { waitFor } from "../test/helpers/ports.ts";
 import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
 import { burstFigures } from "./burst-figure.ts";
-import {
-  type BenchContext,
-  ms,
-  percentile,
-  probe,
-  processUsage,
-  putMany,
-  startWrk,
-} from "./common.ts";
+import { type BenchContext, ms, percentile, processUsage, putMany, startWrk } from "./common.ts";
 import { growthFigures } from "./growth-figure.ts";
 import { measureCheckCpu, measureDeathToLastRouted } from "./health-figure.ts";
-import { benchHostRouting, formatHostRouting } from "./host-routing-figure.ts";
-import { measureLbctlStatus } from "./lbctl-figure.ts";
-import type { PropagationFigure } from "./propagation-figure.ts";
-import { measureRegister } from "./register-figure.ts";
+import { hostmapFigures } from "./hostmap-figure.ts";
+import { lbctlFigures } from "./lbctl-section.ts";
+import { PROBE_SERVICE, type PropagationFigure } from "./propagation-figure.ts";
 import { measureRender } from "./render-figure.ts";
 import { type Row, runs, writeResults } from "./results.ts";
 import { propagationFigures, scaleFigures } from "./scale-figures.ts";
 import { soakFigures } from "./soak-figure.ts";
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
-const HOSTMAP_SERVICES = Number(process.env.BENCH_HOSTMAP_SERVICES ?? 1000);
-const HOSTMAP_SECONDS = Number(process.env.BENCH_HOSTMAP_SECONDS ?? 10);
 const CHURN_SECONDS = Number(process.env.BENCH_CHURN_SECONDS ?? 60);
 const FORCED_RELOADS = 100;
 /** The test helper configures `hard_stop_after = "5s"`. */
@@ -52,7 +41,6 @@ const realBackends: TestBackend[] = Array.from({ length: 10 }, (_, i) => startBa
 const probeBase = startBackend("probe-base");
 const probeNew = startBackend("probe-new");
 const churnBackends = Array.from({ length: 20 }, (_, i) => startBackend(`churn-${i}`));
-const probeService = '[[service]]\nname = "probe"\nbalance = "roundrobin"\n';
 const context: BenchContext = { etcd, report, samples: SAMPLES };
 const probes = { base: probeBase, added: probeNew };
 
@@ -134,51 +122,7 @@ async function forcedReloads(sluice: TestSluice, keepAlive: boolean) {
   return { result, oldWorkersMax: maxWorkers - 1, drainedMs: drained - reloadsDoneAt };
 }
 
-/** `lbctl register` of a probe backend: to routed, from the spawn and from the key in etcd. */
-async function reportRegister(sluice: TestSluice) {
-  const times = await measureRegister({
-    client: etcd.client,
-    etcdEndpoint: etcd.endpoint,
-    sluice,
-    service: "probe",
-    backend: probeNew,
-    samples: Math.min(SAMPLES, 20),
-    probe,
-  });
-  const show = (values: number[]) =>
-    `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
-  const n = times.fromSpawn.length;
-  report(`lbctl register→routed p50 / p99 from spawning lbctl (n=${n})`, show(times.fromSpawn));
-  report("lbctl register→routed p50 / p99 from the key appearing in etcd", show(times.fromKey));
-  report("lbctl register SIGTERM→no longer routed p50 / p99", show(times.stopToGone));
-}
-
-/** Section 4: lbctl against a daemon serving the 2-server probe service. */
-async function lbctlFigures(): Promise<void> {
-  const sluice = await startSluice({ etcdEndpoint: etcd.endpoint, extraToml: probeService });
-  try {
-    await etcd.client.put("/apps/probe/base").value(`probe-base ${probeBase.address}`);
-    await waitFor("probe", async () => (await probe(sluice)) === "probe-base", 10_000);
-    await reportRegister(sluice);
-    await reportLbctl(sluice);
-  } finally {
-    await sluice.stop();
-  }
-}
-
-/** `lbctl status` spawned against the daemon: lazy loading keeps it under 50 ms at p50. */
-async function reportLbctl(sluice: TestSluice) {
-  const times = await measureLbctlStatus(sluice.adminUrl, SAMPLES);
-  const p50 = percentile(times, 50);
-  report(
-    `lbctl status p50 / p99, spawn to exit (n=${times.length})`,
-    `${ms(p50)} / ${ms(percentile(times, 99))}`,
-    "p50 < 50 ms",
-    p50 < 50,
-  );
-}
-
-/** Sections 1 and 2: membership churn against the baseline, and propagation at scale. */
+/** Section 1: membership churn against the baseline, and forced reloads. */
 async function hitlessFigures(): Promise<void> {
   // 1. Membership churn with the runtime API (master-worker), and the confd-like baseline.
   await registerWeb(10);
@@ -196,7 +140,7 @@ async function hitlessFigures(): Promise<void> {
       etcdEndpoint: etcd.endpoint,
       mode,
       haproxyToml: "spare_slots = 32",
-      extraToml: `${toml}${probeService}`,
+      extraToml: `${toml}${PROBE_SERVICE}`,
     });
     try {
       await etcd.client.put("/apps/probe/base").value(`probe-base ${probeBase.address}`);
@@ -267,17 +211,7 @@ async function scaleSections(): Promise<void> {
   if (runs("scale100k")) await scaleFigures(context, probes, atTen);
   if (runs("growth")) await growthFigures(context);
   if (runs("burst")) await burstFigures(context);
-  if (runs("hostmap")) {
-    const figures = await benchHostRouting({
-      services: HOSTMAP_SERVICES,
-      seconds: HOSTMAP_SECONDS,
-    });
-    for (const [index, line] of formatHostRouting(figures).entries()) {
-      const split = line.indexOf(": ");
-      const clean = figures[index]!.errors === 0 && figures[index]!.misrouted === 0;
-      report(line.slice(0, split), line.slice(split + 2), "0 errors, 0 misrouted", clean);
-    }
-  }
+  if (runs("hostmap")) await hostmapFigures(report);
   if (runs("soak")) await soakFigures(context);
 }
 
@@ -301,7 +235,7 @@ try {
     await measureCheckCpu(etcd, (entries) => putMany(etcd.client, entries), report);
   }
   // 4. The operator's commands: lbctl register into a running service.
-  if (runs("lbctl")) await lbctlFigures();
+  if (runs("lbctl")) await lbctlFigures(context, probes);
   await scaleSections();
 } finally {
   for (const backend of [...realBackends, probeBase, probeNew, ...churnBackends]) backend.stop();
