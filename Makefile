@@ -5,7 +5,7 @@ TSC := node_modules/.bin/tsc
 BIOME := node_modules/.bin/biome
 SOURCES := $(shell find src templates -type f) package.json package-lock.json packaging/build.ts
 
-.PHONY: demo test build deps lint typecheck unit integration bench clean rpm
+.PHONY: demo test build deps lint typecheck unit integration bench soak clean rpm
 
 demo:
 	bash packaging/demo.sh
@@ -48,3 +48,8 @@ clean:
 bench: build
 	@command -v wrk >/dev/null || { apt-get install -y wrk || dnf install -y wrk; }
 	$(BUN) bench/bench.ts
+
+# The full soak of bench/soak-figure.ts (`make bench` runs 3 minutes of it): 60 minutes of churn at
+# 10,000 servers; its rows replace the soak rows of bench/RESULTS.md.
+soak: build
+	BENCH_ONLY=soak BENCH_SOAK_MINUTES=$${BENCH_SOAK_MINUTES:-60} $(BUN) bench/bench.ts

@@ -2,6 +2,7 @@
 // reconciler, the HAProxy supervisor and the admin API into parts, and runs them until SIGTERM.
 
 import { dirname } from "node:path";
+import { createEventLoopLag } from "./admin/event-loop-lag.ts";
 import { createAdminListeners } from "./admin/listen.ts";
 import { createObservations } from "./admin/metrics-observations.ts";
 import { createApplier } from "./apply/applier.ts";
@@ -61,7 +62,7 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   const supervisor = events.supervisor(
     systemd.watch(daemonSupervisor(haproxy, paths, reload, log)),
   );
-  const observations = createObservations();
+  const [observations, lag] = [createObservations(), createEventLoopLag()];
   const applier = createApplier({
     file,
     supervisor,
@@ -115,11 +116,11 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
     ...{ reconciler, desired, file, cycle, token, status, log, pipeline, events, templates },
     serverHealth: (key) => serverHealthView(health, key),
     readiness: systemd.readiness,
-    observed: observations.view,
+    observed: () => ({ ...observations.view(), eventLoopLag: lag.snapshot() }),
   });
   return {
     ...{ haproxy, supervisor, applier, discovery, desired, cycle, coalescer, snapshots },
-    ...{ app, systemd, health, removal, events, templates, dns },
+    ...{ app, systemd, health, removal, events, templates, dns, lag },
   };
 }
 
@@ -155,6 +156,7 @@ function daemonParts(
       },
     },
     pieces.dns,
+    pieces.lag,
     admin,
     {
       name: "last good state",

@@ -60,6 +60,8 @@ export type ObservationsView = {
   rollbacks: number;
   reloadDuration: HistogramSnapshot;
   propagationLatency: HistogramSnapshot;
+  /** The event loop's lag (event-loop-lag.ts), when the daemon samples it. */
+  eventLoopLag?: HistogramSnapshot;
 };
 
 export function createObservations(): Observations {

@@ -1,5 +1,6 @@
 // The /metrics families of what the daemon counted as it happened (see metrics-observations.ts).
 
+import { eventLoopLagMetric } from "./event-loop-lag.ts";
 import type { Metric } from "./metrics-format.ts";
 import type { ObservationsView } from "./metrics-observations.ts";
 
@@ -36,5 +37,6 @@ export function observedMetrics(observed: ObservationsView): Metric[] {
       help: "From an etcd change arriving to HAProxy routing it, for every apply of a change.",
       histogram: observed.propagationLatency,
     },
+    ...(observed.eventLoopLag ? [eventLoopLagMetric(observed.eventLoopLag)] : []),
   ];
 }

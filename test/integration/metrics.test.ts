@@ -96,6 +96,8 @@ describe("/metrics after churn", () => {
     expect(after.get('sluice_changes_applied_total{via="start"}')).toBe(1);
     expect(after.get('sluice_backends{state="unchecked"}')).toBeDefined();
     expect(after.get("sluice_etcd_connected")).toBe(1);
+    // The lag sampler ticks every 100 ms from the start.
+    expect(after.get("sluice_event_loop_lag_seconds_count")).toBeGreaterThan(0);
   });
 
   test("a rejected value shows, and promtool check metrics finds nothing to say", async () => {
