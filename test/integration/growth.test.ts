@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { sendBatch } from "../../src/haproxy/runtime.ts";
+import { servedByReload } from "../helpers/applies.ts";
 import { createBackendPool, type TestBackend } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { type Load, startLoad } from "../helpers/load.ts";
@@ -41,18 +42,6 @@ async function register(backend: TestBackend): Promise<number> {
   return Number(put.header.revision);
 }
 
-/** Each apply sluice logged: the revision it applied and whether it reloaded. */
-function appliesLogged(): { revision: number; reload: boolean }[] {
-  const applies: { revision: number; reload: boolean }[] = [];
-  for (const line of sluice.log().split("\n")) {
-    const match = /msg="haproxy (reloaded|updated through the runtime API)" revision=(\d+)/.exec(
-      line,
-    );
-    if (match) applies.push({ revision: Number(match[2]), reload: match[1] === "reloaded" });
-  }
-  return applies;
-}
-
 describe("a service grown one instance at a time", () => {
   test("1 → 100: no add waits for a reload, slots grow in a few background reloads, 0 failed", async () => {
     const first = backends.start("s1");
@@ -73,12 +62,7 @@ describe("a service grown one instance at a time", () => {
       await waitFor(`s${i} takes traffic`, () => backend.hits > 0 || undefined, 3000, 2);
     }
     // The apply that first covered each add's revision routed it: it must not be a reload.
-    const applies = appliesLogged();
-    const critical = revisions.filter((revision) => {
-      const first = applies.find((apply) => apply.revision >= revision);
-      return first?.reload ?? true;
-    });
-    expect(critical).toEqual([]);
+    expect(servedByReload(sluice.log(), revisions)).toEqual([]);
     // The slots grew ahead of demand: a few background reloads, counted, and no more once quiet.
     await Bun.sleep(2500);
     const status = await sluice.status();
