@@ -39,8 +39,12 @@ export type ReconcilerOptions = {
 
 export type Reconciler = {
   /** Works out what applying `desired` would do, without doing it (a large model renders off
-   * the event loop meanwhile). */
-  prepare(desired: Desired, force?: boolean): Promise<Prepared>;
+   * the event loop meanwhile). `force`: a reload whatever changed; a list of reasons is a
+   * background reload's (see `backgroundReload`). */
+  prepare(desired: Desired, force?: boolean | string[]): Promise<Prepared>;
+  /** Why a background reload is wanted now (say, a backend's free server slots ran low); []
+   * when none is. The apply cycle schedules one, paced, after each job. */
+  backgroundReload(): string[];
   /** Whether a prepared reload should wait `[apply] reload_wait` for more changes first. */
   waitsBeforeReload(prepared: Prepared): boolean;
   /** Makes HAProxy serve `prepared`; throws and keeps the served config when it cannot. */
@@ -79,8 +83,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
   };
 
-  async function prepare(desired: Desired, force = false): Promise<Prepared> {
-    const prepared = await prepareApply(served, desired, force, {
+  async function prepare(desired: Desired, force?: boolean | string[]): Promise<Prepared> {
+    const prepared = await prepareApply(served, desired, force !== false && force !== undefined, {
       apply: options.apply,
       running: options.running(),
       fastPath: fastPath.current(),
@@ -96,6 +100,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   return {
     prepare,
+    backgroundReload: () => [],
     waitsBeforeReload: (prepared) =>
       prepared.plan.kind === "reload" && served.text !== undefined && options.running(),
     async execute(prepared, force = false) {
