@@ -59,7 +59,8 @@ type Jobs = Pick<
   /** The file follows a fast-path update shortly. */
   fileSync: { poke(): void };
   collectGarbage: () => void;
-  counts: { backgroundReloads: number };
+  /** Background reloads run, and whether one is due (its timer fired; the next job runs it). */
+  background: { reloads: number; due: boolean };
 };
 
 export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
@@ -76,23 +77,27 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
   });
   const jobs: Jobs = {
     ...options,
-    ...{ pacer, fileSync, counts: { backgroundReloads: 0 } },
+    ...{ pacer, fileSync, background: { reloads: 0, due: false } },
     collectGarbage: options.collectGarbage ?? (() => Bun.gc(true)),
   };
   const { reconciler, record, log } = options;
 
   /** A failed job is tried again with backoff until one succeeds; no timer throws. */
   const retry = createRetrySchedule((kind) => void queue.request(kind).catch(() => undefined));
-  const requestBackground = () => void queue.request("background").catch(() => undefined);
+  const requestBackground = () => {
+    jobs.background.due = true;
+    void queue.request("background").catch(() => undefined);
+  };
 
   async function run(kind: ApplyKind): Promise<ApplyResult> {
+    const backgroundBefore = jobs.background.reloads;
     try {
       const result = await runJob(jobs, kind);
       if (result.outcome === "file-synced") record.succeeded(result, undefined);
       retry.succeeded();
       // Not right after a background reload: the next job checks again, so a reason a reload
       // does not clear cannot loop.
-      const backgroundRan = kind === "background" && result.outcome !== "file-synced";
+      const backgroundRan = jobs.background.reloads > backgroundBefore;
       if (!backgroundRan && reconciler.backgroundReload().length > 0) {
         pacer.schedule(requestBackground, options.reloadWaitMs);
       }
@@ -116,7 +121,7 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
     queue,
     nextRetryAt: retry.nextAt,
     nextReloadAt: pacer.nextAt,
-    backgroundReloads: () => jobs.counts.backgroundReloads,
+    backgroundReloads: () => jobs.background.reloads,
     async stop() {
       fileSync.cancel();
       retry.cancel();
@@ -127,10 +132,13 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
   };
 }
 
-function runJob(jobs: Jobs, kind: ApplyKind): Promise<ApplyResult> {
-  if (kind === "sync") return syncFile(jobs);
+async function runJob(jobs: Jobs, kind: ApplyKind): Promise<ApplyResult> {
   if (kind === "background") return backgroundReload(jobs);
-  return apply(jobs, kind === "reload");
+  const result = await (kind === "sync" ? syncFile(jobs) : apply(jobs, kind === "reload"));
+  // A due background reload this job absorbed runs right after it, so a stream of changes,
+  // each merging into the job queued, cannot put it off.
+  if (jobs.background.due) await backgroundReload(jobs);
+  return result;
 }
 
 async function apply(jobs: Jobs, force: boolean): Promise<ApplyResult> {
@@ -150,6 +158,7 @@ async function apply(jobs: Jobs, force: boolean): Promise<ApplyResult> {
 /** A reload sluice wants on its own (server slots to add or shrink), paced like any reload. */
 async function backgroundReload(jobs: Jobs): Promise<ApplyResult> {
   const { reconciler, desired } = jobs;
+  jobs.background.due = false;
   const reasons = reconciler.backgroundReload();
   // No longer wanted (a reload since made room), or a reload ran since it was scheduled: the
   // file may still have to follow, and the cycle schedules it again when still wanted.
@@ -158,7 +167,7 @@ async function backgroundReload(jobs: Jobs): Promise<ApplyResult> {
   const prepared = await reconciler.prepare(desired.current(), reasons);
   jobs.log.info("reloading in the background", { reasons: reasons.join("; ") });
   const result = await execute(jobs, prepared, true, changedAt);
-  jobs.counts.backgroundReloads++;
+  jobs.background.reloads++;
   return result;
 }
 

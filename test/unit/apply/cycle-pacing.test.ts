@@ -100,6 +100,27 @@ describe("background reloads", () => {
     await cycle.stop();
   });
 
+  test("a stream of changes cannot put it off: merged into an apply, it runs right after it", async () => {
+    const calls: string[] = [];
+    const { cycle, fake, clock, desired } = cycleWith(calls, PACED);
+    fake.reasons = ["web: 13 of 16 server slots used"];
+    await cycle.queue.request("apply");
+    calls.length = 0;
+    clock.advance(100);
+    // An add arrives as the timer fires: the background job queued becomes an apply.
+    desired.fromEtcd(keySet([], 7));
+    await cycle.queue.request("apply");
+    expect(calls).toEqual([
+      "prepare r7",
+      "execute runtime r7",
+      "prepare r7 background: web: 13 of 16 server slots used",
+      "execute reload r7 forced",
+    ]);
+    expect(cycle.backgroundReloads()).toBe(1);
+    expect(clock.pending()).toEqual([]);
+    await cycle.stop();
+  });
+
   test("none is scheduled while the reconciler wants none", async () => {
     const calls: string[] = [];
     const { cycle, clock } = cycleWith(calls, PACED);
