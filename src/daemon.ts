@@ -89,11 +89,9 @@ function wire(config: SluiceConfig, options: DaemonOptions, log: Logger) {
   });
   const snapshots = daemonSnapshots(config, desired, reconciler, log);
   const cycle = createApplyCycle({
-    reconciler,
-    desired,
-    record,
-    log,
+    ...{ reconciler, desired, record, log },
     reloadWaitMs: config.apply.reloadWaitMs,
+    minReloadIntervalMs: config.apply.minReloadIntervalMs,
     onApplied() {
       // Saves the key set etcd last gave, not one read back from disk.
       if (desired.source() === "etcd") snapshots.schedule();

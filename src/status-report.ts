@@ -47,6 +47,7 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
   const applies = record.view();
   const served = reconciler.served();
   const retryAt = sources.cycle.nextRetryAt();
+  const reloadAt = sources.cycle.nextReloadAt();
   const rejected = reconciler.latest().rejected;
   return {
     version: VERSION,
@@ -84,6 +85,8 @@ export async function buildStatus(sources: StatusSources): Promise<Status> {
       last_error: applies.lastError ?? null,
       pending: desired.changePending() || sources.cycle.queue.pending() || retryAt !== undefined,
       next_retry_at: retryAt === undefined ? null : new Date(retryAt).toISOString(),
+      next_reload_at: reloadAt === undefined ? null : new Date(reloadAt).toISOString(),
+      background_reloads: sources.cycle.backgroundReloads(),
       revision: applies.revision,
       last_latency_ms: applies.lastLatencyMs ?? null,
       config_synced: reconciler.fileSynced(),

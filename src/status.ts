@@ -56,6 +56,11 @@ export type Status = {
     pending: boolean;
     /** When a failed apply is tried again; null when the last one succeeded. */
     next_retry_at: string | null;
+    /** When the next reload is due (one waiting for `reload_wait` or `min_reload_interval`, or a
+     * background one scheduled); null when none is. */
+    next_reload_at: string | null;
+    /** Reloads sluice made on its own, to add or shrink server slots. */
+    background_reloads: number;
     /** Revision of the model last applied. */
     revision: number;
     /** From an etcd change arriving to HAProxy routing it, for the last change applied, ms. */

@@ -121,6 +121,12 @@ function applyMetrics({ apply }: Status): Metric[] {
       samples: singleSample(asGauge(apply.last_error !== null)),
     },
     {
+      name: "sluice_background_reloads_total",
+      type: "counter",
+      help: "Reloads sluice made on its own, to add or shrink server slots.",
+      samples: singleSample(apply.background_reloads),
+    },
+    {
       name: "sluice_apply_last_latency_seconds",
       type: "gauge",
       help: "From an etcd change arriving to HAProxy routing it, for the last change applied.",

@@ -4,9 +4,14 @@
 
 import { createStateMachine } from "../state.ts";
 
-/** What a job must do, weakest first: a stronger request absorbs a weaker one. */
-export type ApplyKind = "sync" | "apply" | "reload";
-const STRENGTH: Record<ApplyKind, number> = { sync: 0, apply: 1, reload: 2 };
+/**
+ * What a job must do, weakest first: a stronger request absorbs a weaker one. `sync`: the config
+ * file follows HAProxy; `background`: a reload sluice wants on its own (it rewrites the file, and
+ * syncs it when no longer wanted); `apply`: the newest state (the cycle checks for a background
+ * reload after every job); `reload`: a forced reload of the newest state.
+ */
+export type ApplyKind = "sync" | "background" | "apply" | "reload";
+const STRENGTH: Record<ApplyKind, number> = { sync: 0, background: 1, apply: 2, reload: 3 };
 
 /** `idle`: nothing runs; `running`: a job runs; `stopped`: no job will run again. */
 export type QueueState = "idle" | "running" | "stopped";

@@ -30,7 +30,12 @@ function formatApply(apply: Status["apply"], style: Style): string {
     return `${style.red("FAILED")}: ${printable(apply.last_error)}${retry}`;
   }
   const pending = apply.pending ? ", pending" : "";
-  return `ok at ${apply.last_ok_at ?? "-"}, revision ${apply.revision}${pending}`;
+  // A daemon older than reload pacing has neither field.
+  const reload = apply.next_reload_at ? `, next reload at ${apply.next_reload_at}` : "";
+  const background = apply.background_reloads
+    ? `, background reloads ${apply.background_reloads}`
+    : "";
+  return `ok at ${apply.last_ok_at ?? "-"}, revision ${apply.revision}${pending}${reload}${background}`;
 }
 
 function formatHealth(health: Status["health"], style: Style): string {

@@ -1,12 +1,13 @@
 // Every sluice.toml field in one table: its default as written in TOML, what it does, its bounds.
 
+import { APPLY_FIELDS } from "./apply-fields.ts";
 import type { SectionFields } from "./field-spec.ts";
 import { FILE_FIELDS } from "./file-fields.ts";
 import { HEALTH_FIELDS, SERVICE_HEALTH_FIELDS } from "./health-fields.ts";
 import { TEMPLATE_FIELDS, TRUSTED_PREFIXES_FIELD } from "./template-fields.ts";
 import { TOP_FIELDS } from "./top-fields.ts";
 
-export { FILE_FIELDS, TEMPLATE_FIELDS, TOP_FIELDS };
+export { APPLY_FIELDS, FILE_FIELDS, TEMPLATE_FIELDS, TOP_FIELDS };
 
 /** `[etcd]`: where registrations live and how sluice connects. */
 export const ETCD_FIELDS = {
@@ -148,45 +149,6 @@ export const HAPROXY_FIELDS = {
     description: "secret of the dynamic persistence cookies",
   },
   trusted_prefixes: TRUSTED_PREFIXES_FIELD,
-} as const satisfies SectionFields;
-
-/** `[apply]`: how changes are batched and guarded. */
-export const APPLY_FIELDS = {
-  min_wait: {
-    kind: "duration",
-    default: "0ms",
-    minimumMs: 0,
-    description: "quiet time that closes a burst of changes",
-  },
-  max_wait: {
-    kind: "duration",
-    default: "200ms",
-    minimumMs: 0,
-    description: "a burst never delays an apply longer than this",
-  },
-  reload_wait: {
-    kind: "duration",
-    default: "100ms",
-    minimumMs: 0,
-    description: "a reload waits this long for the rest of its burst",
-  },
-  runtime_api: {
-    kind: "boolean",
-    default: true,
-    description: "server changes through HAProxy's runtime API instead of reloads",
-  },
-  allow_empty: {
-    kind: "boolean",
-    default: false,
-    description: "let an update remove every server of a backend",
-  },
-  max_drop_percent: {
-    kind: "integer",
-    default: 50,
-    minimum: 0,
-    maximum: 100,
-    description: "largest share of a backend one update may remove (100: no limit)",
-  },
 } as const satisfies SectionFields;
 
 /** `[admin]`: where the admin API listens and its token. */

@@ -123,6 +123,7 @@ function resolveApply(context: ResolveContext): ApplyConfig {
     minWaitMs: applyFields.duration("min_wait"),
     maxWaitMs: applyFields.duration("max_wait"),
     reloadWaitMs: applyFields.duration("reload_wait"),
+    minReloadIntervalMs: applyFields.duration("min_reload_interval"),
     runtimeApi: applyFields.boolean("runtime_api"),
     allowEmpty: applyFields.boolean("allow_empty"),
     maxDropPercent: applyFields.integer("max_drop_percent"),

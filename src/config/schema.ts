@@ -85,6 +85,9 @@ export type ApplyConfig = {
   maxWaitMs: number;
   /** A reload waits this long for more changes of the same burst, ms. Default `"100ms"`. */
   reloadWaitMs: number;
+  /** At most one reload per this interval, ms: a reload wanted sooner waits, and every change
+   * meanwhile joins it. `0` turns pacing off. Default `"1s"`. */
+  minReloadIntervalMs: number;
   /** Apply server changes through HAProxy's runtime API instead of reloading. Default `true`. */
   runtimeApi: boolean;
   /** Let an update empty a backend that had servers. Default `false`. */

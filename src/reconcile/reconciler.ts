@@ -40,10 +40,12 @@ export type ReconcilerOptions = {
 
 export type Reconciler = {
   /** Works out what applying `desired` would do, without doing it (a large model renders off
-   * the event loop meanwhile). */
+   * the event loop meanwhile). `force`: a reload whatever changed; a list of reasons is a
+   * background reload's (see `backgroundReload`). */
   prepare(desired: Desired, force?: boolean | readonly string[]): Promise<Prepared>;
   /** Why a background reload is wanted now: backends whose slots ran low, or whose servers were
-   * added at runtime and wait for slots. Empty when none is. */
+   * added at runtime and wait for slots; [] when none is. The apply cycle schedules one, paced,
+   * after each job. */
   backgroundReload(): string[];
   /** Whether a prepared reload should wait `[apply] reload_wait` for more changes first. */
   waitsBeforeReload(prepared: Prepared): boolean;

@@ -152,6 +152,7 @@ describe("admin API", () => {
     status.etcd.reconnects = 2;
     status.etcd.connected = false;
     status.etcd.endpoint = 'https://10.0.0.1:2379/"x"';
+    status.apply.background_reloads = 5;
     const response = await createAdminApp(fakeHandlers({ status: async () => status })).request(
       "/metrics",
     );
@@ -171,6 +172,8 @@ describe("admin API", () => {
     expect(lines).toContain('sluice_rejected_registrations{service="web"} 1');
     expect(lines).toContain("sluice_held_removals 3");
     expect(lines).toContain("# TYPE sluice_etcd_relists_total counter");
+    expect(lines).toContain("sluice_background_reloads_total 5");
+    expect(lines).toContain("# TYPE sluice_background_reloads_total counter");
     // Every sample line is `name{labels} number`, and every metric has HELP and TYPE.
     for (const line of lines.filter((l) => l !== "" && !l.startsWith("#"))) {
       expect(line).toMatch(/^[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+$/);

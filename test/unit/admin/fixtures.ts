@@ -43,6 +43,8 @@ export function healthyStatus(): Status {
       last_error: null,
       pending: false,
       next_retry_at: null,
+      next_reload_at: null,
+      background_reloads: 0,
       revision: 42,
       last_latency_ms: 12.5,
       config_synced: true,

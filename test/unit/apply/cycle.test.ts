@@ -2,93 +2,15 @@
 // follows a fast-path update through a queued job, and a file that cannot follow forces a reload.
 
 import { describe, expect, test } from "bun:test";
-import { createApplyCycle } from "../../../src/apply/cycle.ts";
-import { createApplyRecord } from "../../../src/apply/record.ts";
-import { createDesiredStore } from "../../../src/desired.ts";
-import { createLogger } from "../../../src/log.ts";
-import type { Plan } from "../../../src/plan.ts";
-import type { Reconciler } from "../../../src/reconcile/reconciler.ts";
-import type { FastPathState, Prepared } from "../../../src/reconcile/types.ts";
 import { keySet } from "../desired-fixtures.ts";
+import { cycleWith } from "./cycle-fixtures.ts";
 
 type Call = string;
-
-/** A reconciler that plans what `nextPlan` says and records what it was asked. */
-function fakeReconciler(calls: Call[]) {
-  let fastPath: FastPathState = "ready";
-  const fake = {
-    nextPlan: { kind: "runtime", ops: [] } as Plan,
-    syncSucceeds: true,
-    failExecute: false,
-  };
-  const empty = { revision: 0, rejected: [], services: [] };
-  const reconciler: Reconciler = {
-    async prepare(desired, force = false) {
-      calls.push(`prepare r${desired.revision}${force ? " forced" : ""}`);
-      const plan: Plan = force ? { kind: "reload", reasons: ["reload requested"] } : fake.nextPlan;
-      return {
-        revision: desired.revision,
-        desired: empty,
-        model: empty,
-        holds: [],
-        layout: new Map(),
-        text: plan.kind === "reload" ? "text" : undefined,
-        catchUp: undefined,
-        plan,
-      } satisfies Prepared;
-    },
-    waitsBeforeReload: (prepared) => prepared.plan.kind === "reload",
-    async execute(prepared, force = false) {
-      calls.push(`execute ${prepared.plan.kind} r${prepared.revision}${force ? " forced" : ""}`);
-      if (fake.failExecute) throw new Error("haproxy refused");
-      fastPath = prepared.plan.kind === "runtime" ? "behind" : "ready";
-      const outcome = prepared.plan.kind === "runtime" ? "runtime" : "reloaded";
-      return { outcome, revision: prepared.revision, routedAt: performance.now() };
-    },
-    syncFile() {
-      calls.push("sync file");
-      fastPath = fake.syncSucceeds ? "ready" : "broken";
-      return fake.syncSucceeds;
-    },
-    served: () => empty,
-    layout: () => undefined,
-    latest: () => empty,
-    holds: () => [],
-    runtimeUpdates: () => 0,
-    fastPath: () => fastPath,
-    fileSynced: () => fastPath !== "behind" && fastPath !== "broken",
-  };
-  return { reconciler, fake };
-}
-
-function cycleWith(calls: Call[], reloadWaitMs = 0) {
-  const { reconciler, fake } = fakeReconciler(calls);
-  const desired = createDesiredStore();
-  const record = createApplyRecord();
-  /** What the cycle told its listeners (systemd's status line listens). */
-  const events: string[] = [];
-  const cycle = createApplyCycle({
-    reconciler,
-    desired,
-    record,
-    log: createLogger(() => {}),
-    onApplied: (result) => events.push(`applied ${result.outcome}`),
-    onFailed: (error) => events.push(`failed ${(error as Error).message}`),
-    reloadWaitMs,
-    sleep: async (ms) => {
-      calls.push(`wait ${ms}ms`);
-      // A change arrives while the reload waits.
-      desired.fromEtcd(keySet([], desired.current().revision + 1));
-    },
-    collectGarbage: () => calls.push("gc"),
-  });
-  return { cycle, fake, desired, record, events };
-}
 
 describe("apply cycle", () => {
   test("a reload waits reload_wait, then reads the newest state again", async () => {
     const calls: Call[] = [];
-    const { cycle, fake, desired, record } = cycleWith(calls, 100);
+    const { cycle, fake, desired, record } = cycleWith(calls, { reloadWaitMs: 100 });
     fake.nextPlan = { kind: "reload", reasons: ["backend added"] };
     desired.fromEtcd(keySet([], 1));
     const result = await cycle.queue.request("apply");
@@ -100,7 +22,7 @@ describe("apply cycle", () => {
 
   test("a forced reload does not wait", async () => {
     const calls: Call[] = [];
-    const { cycle } = cycleWith(calls, 100);
+    const { cycle } = cycleWith(calls, { reloadWaitMs: 100 });
     await cycle.queue.request("reload");
     expect(calls).toEqual(["prepare r0 forced", "execute reload r0 forced"]);
     await cycle.stop();

@@ -112,7 +112,7 @@ describe("runCommand", () => {
       expect(result.out).toBe(
         [
           `ok: ${file}, the default template, haproxy -c, the open-file limit`,
-          "defaults: 52 of 56 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
+          "defaults: 53 of 57 fields at their default; set: haproxy.template, haproxy.runtime_dir, haproxy.bind, haproxy.stats_bind",
           "",
         ].join("\n"),
       );
@@ -131,9 +131,9 @@ describe("runCommand", () => {
         settings: { field: string; value: unknown; default: boolean }[];
       };
       expect(report.ok).toBe(true);
-      // Without [haproxy] its fields do not apply: 4 top-level, 12 etcd, 6 apply, 3 admin, 14 health.
-      expect(report.settings).toHaveLength(39);
-      expect(report.defaults).toBe(37);
+      // Without [haproxy] its fields do not apply: 4 top-level, 12 etcd, 7 apply, 3 admin, 14 health.
+      expect(report.settings).toHaveLength(40);
+      expect(report.defaults).toBe(38);
       const byField = Object.fromEntries(
         report.settings.map(({ field, ...setting }) => [field, setting]),
       );
@@ -149,7 +149,7 @@ describe("runCommand", () => {
   test("check names the fields a file sets, and says when it sets none", async () => {
     await withConfigFile("", async (file) => {
       const result = await run(["check", "--config", file]);
-      expect(result.out).toBe(`ok: ${file}\ndefaults: 39 of 39 fields at their default\n`);
+      expect(result.out).toBe(`ok: ${file}\ndefaults: 40 of 40 fields at their default\n`);
       expect(result.code).toBe(0);
     });
   });

@@ -41,6 +41,8 @@ export const STATUS: Status = {
     last_error: null,
     pending: false,
     next_retry_at: null,
+    next_reload_at: null,
+    background_reloads: 0,
     revision: 42,
     last_latency_ms: 1,
     config_synced: true,

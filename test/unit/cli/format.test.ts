@@ -32,4 +32,15 @@ describe("formatStatus", () => {
       "etcd:     DISCONNECTED from https://10.0.0.1:2379, revision 42, STALE, relists 3, reconnects 1 (etcd https://10.0.0.1:2379: refused)",
     );
   });
+
+  test("the apply line says when the next reload is due and counts background reloads", () => {
+    const idle = formatStatus(STATUS).split("\n")[3];
+    expect(idle).not.toContain("next reload");
+    expect(idle).not.toContain("background");
+    const apply = { ...STATUS.apply, pending: true, background_reloads: 2 };
+    const waiting = { ...STATUS, apply: { ...apply, next_reload_at: "2026-12-02T10:00:01.000Z" } };
+    expect(formatStatus(waiting).split("\n")[3]).toBe(
+      `apply:    ok at ${STATUS.apply.last_ok_at}, revision ${STATUS.apply.revision}, pending, next reload at 2026-12-02T10:00:01.000Z, background reloads 2`,
+    );
+  });
 });

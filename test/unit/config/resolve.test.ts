@@ -48,6 +48,7 @@ describe("resolveConfig defaults", () => {
         minWaitMs: 0,
         maxWaitMs: 200,
         reloadWaitMs: 100,
+        minReloadIntervalMs: 1000,
         runtimeApi: true,
         allowEmpty: false,
         maxDropPercent: 50,
@@ -142,6 +143,7 @@ describe("resolveConfig defaults", () => {
       minWaitMs: 10,
       maxWaitMs: 1000,
       reloadWaitMs: 100,
+      minReloadIntervalMs: 1000,
       runtimeApi: true,
       allowEmpty: false,
       maxDropPercent: 50,
@@ -175,6 +177,7 @@ describe("resolveConfig runtime API, slot and guard settings", () => {
       "",
       "[apply]",
       'reload_wait = "1s"',
+      'min_reload_interval = "2500ms"',
       "runtime_api = false",
       "allow_empty = true",
       "max_drop_percent = 100",
@@ -188,6 +191,7 @@ describe("resolveConfig runtime API, slot and guard settings", () => {
       minWaitMs: 0,
       maxWaitMs: 200,
       reloadWaitMs: 1000,
+      minReloadIntervalMs: 2500,
       runtimeApi: false,
       allowEmpty: true,
       maxDropPercent: 100,
@@ -209,6 +213,7 @@ describe("resolveConfig runtime API, slot and guard settings", () => {
     ["max_drop_percent = 0", "maxDropPercent", 0],
     ["max_drop_percent = 100", "maxDropPercent", 100],
     ['reload_wait = "0ms"', "reloadWaitMs", 0],
+    ['min_reload_interval = "0s"', "minReloadIntervalMs", 0],
   ] as const)("[apply] accepts the bound %s", (line, field, value) => {
     expect(parse(["[apply]", line]).apply[field]).toBe(value);
   });
@@ -244,6 +249,16 @@ describe("resolveConfig runtime API, slot and guard settings", () => {
       "[apply]",
       'reload_wait = "soon"',
       'apply.reload_wait: must be a duration such as "250ms" or "2s", got "soon"',
+    ],
+    [
+      "[apply]",
+      "min_reload_interval = 1",
+      "apply.min_reload_interval: must be a string, got number 1",
+    ],
+    [
+      "[apply]",
+      'min_reload_interval = "-1s"',
+      'apply.min_reload_interval: must be a duration such as "250ms" or "2s", got "-1s"',
     ],
     [
       "[haproxy]",
