@@ -70,7 +70,7 @@ describe("a service grown one instance at a time", () => {
     expect(reloads).toBeGreaterThanOrEqual(2);
     expect(reloads).toBeLessThanOrEqual(6);
     expect(status.apply.background_reloads).toBe(reloads);
-    expect(sluice.log()).toContain("server slots used");
+    expect(sluice.log()).toContain('msg="reloading in the background"');
     // Every server is in a slot of its own by now, and all of them take traffic.
     const [state] = await sendBatch(join(sluice.dir, "run", "haproxy.sock"), [
       "show servers state web",

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { sendBatch } from "../../src/haproxy/runtime.ts";
+import { servedByReload } from "../helpers/applies.ts";
 import { createBackendPool } from "../helpers/backend.ts";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 import { type Load, startLoad } from "../helpers/load.ts";
@@ -66,9 +67,13 @@ beforeAll(async () => {
   sluice = await startSluice({
     etcdEndpoint: etcd.endpoint,
     haproxyToml: "spare_slots = 2",
-    extraToml: '[[service]]\nname = "web"\nbalance = "roundrobin"\n',
+    // Reloads are paced 5 s apart: the burst below comes well before the background reload.
+    extraToml:
+      '[apply]\nmin_reload_interval = "5s"\n\n[[service]]\nname = "web"\nbalance = "roundrobin"\n',
   });
   await sluice.waitApplied(await register("first"));
+  // The pacing counts from this reload (HAProxy's first start does not count).
+  expect((await sluice.reload()).ok).toBe(true);
   load = startLoad({
     url: `http://127.0.0.1:${sluice.httpPort}/`,
     headers: { host: "web" },
@@ -95,6 +100,8 @@ describe("a burst past the free slots", () => {
     const applied = await sluice.waitApplied(Math.max(...revisions));
     // No add waited for a reload: every one went through the runtime API.
     expect(applied.haproxy.reloads).toBe(before.haproxy.reloads);
+    expect(servedByReload(sluice.log(), revisions)).toEqual([]);
+    expect(applied.apply.next_reload_at).not.toBeNull();
     expect(applied.haproxy.runtime_updates).toBeGreaterThanOrEqual(
       before.haproxy.runtime_updates + BURST,
     );
