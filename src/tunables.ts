@@ -77,6 +77,9 @@ export const SUPERVISOR = {
 
 /** The apply path. */
 export const APPLY = {
+  /** While a reload waits, new changes are looked at this often (ms), and their membership
+   * part served through the runtime API at once. */
+  partialPollMs: 5,
   /** A batch of runtime API commands fails when HAProxy sends nothing for this long (a batch of
    * 10,000 commands keeps answering all along). */
   runtimeApiTimeoutMs: 5000,

@@ -149,10 +149,42 @@ async function apply(jobs: Jobs, force: boolean): Promise<ApplyResult> {
   // passed; then it reads the state again, so every change meanwhile joins it. An operator's
   // forced reload runs at once. Runtime API updates never wait.
   if (!force && reconciler.waitsBeforeReload(prepared)) {
-    await jobs.pacer.wait(jobs.reloadWaitMs);
+    await routeWhileWaiting(jobs);
     prepared = await reconciler.prepare(desired.current(), force);
   }
   return execute(jobs, prepared, force, changedAt);
+}
+
+/**
+ * Waits for the reload's burst and the pacer; meanwhile the membership changes of services the
+ * reload does not restructure are served through the runtime API as they come, so no add waits
+ * for a reload of another service.
+ */
+async function routeWhileWaiting(jobs: Jobs): Promise<void> {
+  const { desired } = jobs;
+  let looked = desired.current().revision;
+  await servePartial(jobs);
+  let waiting = true;
+  const waited = jobs.pacer.wait(jobs.reloadWaitMs).finally(() => {
+    waiting = false;
+  });
+  while (waiting) {
+    // A real timer, not the cycle's sleep: the wait itself is what the pacer's sleep measures.
+    await Promise.race([waited, Bun.sleep(APPLY.partialPollMs)]);
+    if (!waiting || desired.current().revision === looked) continue;
+    looked = desired.current().revision;
+    await servePartial(jobs);
+  }
+}
+
+/** Serves what of the newest state the runtime API can serve before the reload. */
+async function servePartial(jobs: Jobs): Promise<void> {
+  const { reconciler } = jobs;
+  const partial = reconciler.preparePartial(jobs.desired.current());
+  if (!partial) return;
+  const result = await reconciler.execute(partial);
+  jobs.fileSync.poke();
+  logApplied(jobs.log, reconciler, result);
 }
 
 /** A reload sluice wants on its own (server slots to add or shrink), paced like any reload. */

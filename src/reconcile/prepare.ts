@@ -12,6 +12,7 @@ import { patchServerLines, planConfig } from "../plan.ts";
 import { addOptionsFrom } from "./add-options.ts";
 import { type AddOptions, changedLines, diffLayouts, sameStructure } from "./layout-ops.ts";
 import type { BuiltModel } from "./model-source.ts";
+import { partialUpdate } from "./partial.ts";
 import type { Desired, FastPathState, Prepared, Served } from "./types.ts";
 
 export type PrepareContext = {
@@ -30,13 +31,8 @@ export type PrepareContext = {
   templateKey(model: Model): string;
 };
 
-/** Works out what applying `desired` over `served` would do, without doing it. */
-export async function prepareApply(
-  served: Served,
-  desired: Desired,
-  force: boolean | readonly string[],
-  context: PrepareContext,
-): Promise<Prepared> {
+/** The desired model after the guards, and which services differ from what is served. */
+function buildGuarded(served: Served, desired: Desired, context: PrepareContext) {
   const source = context.build?.(desired, served) ?? {
     model: buildModel(desired.kvs, context.modelOptions(desired.revision, served.seenServices)),
     changed: undefined,
@@ -54,6 +50,44 @@ export async function prepareApply(
     ...(changed ? { changed } : {}),
     ...(source.build !== undefined ? { build: source.build } : {}),
   };
+  return { guarded, changed, base };
+}
+
+/** Whether the fast path may serve `model`'s server changes through the runtime API. */
+function fastPathOpen(served: Served, model: Model, context: PrepareContext): boolean {
+  return (
+    context.apply.runtimeApi &&
+    context.running &&
+    (context.fastPath === "ready" || context.fastPath === "behind") &&
+    context.templateKey(model) === served.templateKey
+  );
+}
+
+/**
+ * While a reload waits: what of `desired` the runtime API can serve now (the services whose
+ * change is membership only), or undefined when nothing.
+ */
+export function preparePartial(
+  served: Served,
+  desired: Desired,
+  context: PrepareContext,
+): Prepared | undefined {
+  if (served.text === undefined || !served.layout || !context.running) return undefined;
+  const { guarded, changed, base } = buildGuarded(served, desired, context);
+  if (!changed || !context.apply.runtimeApi) return undefined;
+  if (context.fastPath !== "ready" && context.fastPath !== "behind") return undefined;
+  const partialContext = { ...context, addOptions: addOptionsFor(served.text) };
+  return partialUpdate(served, { ...base, model: guarded.model }, changed, partialContext);
+}
+
+/** Works out what applying `desired` over `served` would do, without doing it. */
+export async function prepareApply(
+  served: Served,
+  desired: Desired,
+  force: boolean | readonly string[],
+  context: PrepareContext,
+): Promise<Prepared> {
+  const { guarded, changed, base } = buildGuarded(served, desired, context);
   const reload = async (reasons: string[]): Promise<Prepared> => {
     const layout = freshLayout(guarded.model, context.layoutOptions, served.layout);
     const text = await context.render(guarded.model, layout);
@@ -65,10 +99,7 @@ export async function prepareApply(
   // Fast path: only servers changed, in slots the template is known to render as the layout
   // says. The commands come from the layout (a burst that finds no free slot takes dynamic ones:
   // `add server`); rendering waits until traffic is routed.
-  const fast =
-    context.apply.runtimeApi &&
-    (context.fastPath === "ready" || context.fastPath === "behind") &&
-    context.templateKey(guarded.model) === served.templateKey;
+  const fast = fastPathOpen(served, guarded.model, context);
   const options = context.layoutOptions;
   const dynamicLayout = fast && updateLayout(served.layout, guarded.model, options, changed, true);
   if (

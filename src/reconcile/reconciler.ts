@@ -13,7 +13,7 @@ import type { KeyValue, Model } from "../model/types.ts";
 import type { RenderPipeline } from "../pipeline.ts";
 import { type ExecuteSteps, executePrepared } from "./execute.ts";
 import { createModelSource } from "./model-source.ts";
-import { fileInLine, prepareApply } from "./prepare.ts";
+import { fileInLine, type PrepareContext, prepareApply, preparePartial } from "./prepare.ts";
 import { createSlotPressure } from "./pressure.ts";
 import { createServedState } from "./served-state.ts";
 import type { ApplyResult, Desired, FastPathState, Prepared } from "./types.ts";
@@ -47,6 +47,9 @@ export type Reconciler = {
    * added at runtime and wait for slots; [] when none is. The apply cycle schedules one, paced,
    * after each job. */
   backgroundReload(): string[];
+  /** While a reload waits: what of `desired` the runtime API can serve now (membership changes
+   * of services the reload does not restructure); undefined when nothing. */
+  preparePartial(desired: Desired): Prepared | undefined;
   /** Whether a prepared reload should wait `[apply] reload_wait` for more changes first. */
   waitsBeforeReload(prepared: Prepared): boolean;
   /** Makes HAProxy serve `prepared`; throws and keeps the served config when it cannot. */
@@ -87,26 +90,29 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   const pressure = createSlotPressure();
 
+  const context = (): PrepareContext => ({
+    apply: options.apply,
+    running: options.running(),
+    fastPath: fastPath.current(),
+    layoutOptions: options.layoutOptions,
+    modelOptions: options.modelOptions,
+    build: (desired) => models.build(desired, state.seen(), state.holds()),
+    render: pipeline.renderOffLoop,
+    templateKey,
+  });
+
   async function prepare(
     desired: Desired,
     force: boolean | readonly string[] = false,
   ): Promise<Prepared> {
-    const prepared = await prepareApply(served, desired, force, {
-      apply: options.apply,
-      running: options.running(),
-      fastPath: fastPath.current(),
-      layoutOptions: options.layoutOptions,
-      modelOptions: options.modelOptions,
-      build: (desired) => models.build(desired, state.seen(), state.holds()),
-      render: pipeline.renderOffLoop,
-      templateKey,
-    });
+    const prepared = await prepareApply(served, desired, force, context());
     latest = prepared.desired;
     return prepared;
   }
 
   return {
     prepare,
+    preparePartial: (desired) => preparePartial(served, desired, context()),
     waitsBeforeReload: (prepared) =>
       prepared.plan.kind === "reload" && served.text !== undefined && options.running(),
     async execute(prepared, force = false) {

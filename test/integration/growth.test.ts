@@ -29,6 +29,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  if (process.env.DEBUG_LOG) console.log(sluice?.log());
   await load?.stop();
   await sluice?.stop();
   backends.stopAll();
@@ -87,4 +88,51 @@ describe("a service grown one instance at a time", () => {
     expect(result.ok).toBeGreaterThan(1000);
     expect(result.failed).toBe(0);
   }, 60_000);
+
+  test("an add waits for no reload of another service: it routes while a new service's waits", async () => {
+    // The pacing clock starts at this reload: the next one waits a second. (The count moves once
+    // the new worker answers, which may be just after.)
+    const reloadsBefore = (await sluice.status()).haproxy.reloads;
+    expect((await sluice.reload()).ok).toBe(true);
+    const reloads = reloadsBefore + 1;
+    await waitFor(
+      "the reload counted",
+      async () => (await sluice.status()).haproxy.reloads === reloads || undefined,
+      3000,
+    );
+    const api = backends.start("api-1");
+    await etcd.client
+      .put("/apps/api/api-1")
+      .value(JSON.stringify({ addr: api.address, name: "api-1" }));
+    const late = backends.start(`s${COUNT + 1}`);
+    load = startLoad({
+      url: `http://127.0.0.1:${sluice.httpPort}/`,
+      headers: { host: "web" },
+      concurrency: 4,
+      keepAlive: true,
+      maxMs: 15_000,
+      maxRequests: 1_000_000,
+    });
+    const putAt = Date.now();
+    const revision = await register(late);
+    await waitFor("the add takes traffic", () => late.hits > 0 || undefined, 3000, 2);
+    const routedMs = Date.now() - putAt;
+    // It routed through the runtime API while the new service's reload was still waiting.
+    const status = await sluice.status();
+    expect(status.haproxy.reloads).toBe(reloads);
+    expect(status.apply.next_reload_at).not.toBeNull();
+    expect(routedMs).toBeLessThan(500);
+    expect(servedByReload(sluice.log(), [revision])).toEqual([]);
+    await waitFor(
+      "api routes",
+      async () => (await sluice.sample(1, "api"))[0] === "api-1" || undefined,
+      5000,
+    );
+    await waitFor(
+      "api's reload counted",
+      async () => (await sluice.status()).haproxy.reloads === reloads + 1 || undefined,
+      3000,
+    );
+    expect((await load.stop()).failed).toBe(0);
+  }, 20_000);
 });

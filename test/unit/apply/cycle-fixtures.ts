@@ -20,6 +20,8 @@ export function fakeReconciler(calls: string[]) {
     /** What `backgroundReload()` answers; a reload clears it unless `keepReasons`. */
     reasons: [] as string[],
     keepReasons: false,
+    /** Revisions from which `preparePartial` serves a runtime update while a reload waits. */
+    partialFrom: undefined as number | undefined,
   };
   const empty = { revision: 0, rejected: [], services: [] };
   const reconciler: Reconciler = {
@@ -44,6 +46,23 @@ export function fakeReconciler(calls: string[]) {
       } satisfies Prepared;
     },
     backgroundReload: () => fake.reasons,
+    preparePartial(desired) {
+      if (fake.partialFrom === undefined || desired.revision < fake.partialFrom) return undefined;
+      calls.push(`partial r${desired.revision}`);
+      const plan: Plan = { kind: "runtime", ops: [] };
+      const { revision } = desired;
+      const layout = new Map();
+      return {
+        revision,
+        desired: empty,
+        model: empty,
+        holds: [],
+        layout,
+        text: undefined,
+        catchUp: undefined,
+        plan,
+      };
+    },
     waitsBeforeReload: (prepared) => prepared.plan.kind === "reload",
     async execute(prepared, force = false) {
       calls.push(`execute ${prepared.plan.kind} r${prepared.revision}${force ? " forced" : ""}`);

@@ -173,3 +173,27 @@ describe("background reloads", () => {
     await cycle.stop();
   });
 });
+
+describe("while a reload waits", () => {
+  test("the membership part of a change is served through the runtime API at once", async () => {
+    const calls: string[] = [];
+    const { cycle, fake, desired, clock } = cycleWith(calls, PACED);
+    fake.nextPlan = { kind: "reload", reasons: ["backend added"] };
+    await cycle.queue.request("apply");
+    clock.advance(300);
+    desired.fromEtcd(keySet([], 5));
+    fake.partialFrom = 5;
+    calls.length = 0;
+    await cycle.queue.request("apply");
+    // r5's runtime part goes out before the wait for the interval, the reload after it.
+    expect(calls).toEqual([
+      "prepare r5",
+      "partial r5",
+      "execute runtime r5",
+      "wait 700ms",
+      "prepare r6",
+      "execute reload r6",
+    ]);
+    await cycle.stop();
+  });
+});
