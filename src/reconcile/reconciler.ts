@@ -78,18 +78,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const counters = { runtimeUpdates: 0 };
   const templateKey = createTemplateKey(pipeline);
   const steps: ExecuteSteps = {
-    options,
-    state,
-    counters,
-    templateKey,
+    ...{ options, state, counters, templateKey },
     writeServed(text) {
       file.replace(text);
       file.keepLastGood();
     },
   };
-
   const pressure = createSlotPressure();
-
   const context = (): PrepareContext => ({
     apply: options.apply,
     running: options.running(),
