@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEtcd, type TestEtcd } from "../helpers/etcd.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort, waitFor } from "../helpers/ports.ts";
 import { SLUICE_BINARY, startSluice, type TestSluice } from "../helpers/sluice.ts";
 
 const LBCTL = join(SLUICE_BINARY, "..", "lbctl");
@@ -19,13 +19,19 @@ let etcd: TestEtcd;
 let withToken: TestSluice;
 let noToken: TestSluice;
 
+/** Until the first haproxy.cfg is applied, GET /v1/config is 404 whatever the token says. */
+const applied = (sluice: TestSluice) =>
+  waitFor("the first apply", async () => (await fetch(`${sluice.adminUrl}/readyz`)).ok, 15_000);
+
 beforeAll(async () => {
   etcd = await startEtcd();
   [withToken, noToken] = await Promise.all([
     startSluice({ etcdEndpoint: etcd.endpoint }),
     startSluice({ etcdEndpoint: etcd.endpoint, adminToken: false }),
   ]);
+  await Promise.all([applied(withToken), applied(noToken)]);
 });
+
 
 afterAll(async () => {
   await withToken?.stop();
@@ -214,6 +220,7 @@ describe("a listener not on loopback", () => {
   test("with a token: reads need it too, the probes stay open", async () => {
     const exposed = await startSluice({ etcdEndpoint: etcd.endpoint, adminHost: "0.0.0.0" });
     try {
+      await applied(exposed);
       const url = (path: string) => `${exposed.adminUrl}${path}`;
       expect((await fetch(url("/v1/config"))).status).toBe(401);
       expect((await fetch(url("/v1/status"))).status).toBe(401);
