@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { readTokenFile } from "./admin/token-file.ts";
 import { createDnsCache, type DnsCache } from "./confd/dns.ts";
+import { usesDnsLookups } from "./confd/filters.ts";
 import type { HaproxyConfig, SluiceConfig } from "./config/schema.ts";
 import { readEtcdSecrets } from "./discovery/etcd-client.ts";
 import { ConfigError, RenderError } from "./errors.ts";
@@ -205,7 +206,7 @@ export function createRenderPipeline(
   };
   const renderOffLoop = async (model: Model, layout: Layout) => {
     const { source, name } = template();
-    if (countServers(model) < RENDER.offLoopAboveServers || /lookup/i.test(source)) {
+    if (countServers(model) < RENDER.offLoopAboveServers || usesDnsLookups(source)) {
       return render(model, layout);
     }
     const fd = budgetOf(layout);

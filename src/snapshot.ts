@@ -7,6 +7,7 @@ import { stagedPath, writeFileAtomic } from "./atomic-write.ts";
 import { describeError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { KeyValue } from "./model/types.ts";
+import { yieldToLoop } from "./yield-to-loop.ts";
 
 export type Snapshot = { revision: number; savedAt: string; kvs: KeyValue[] };
 
@@ -52,8 +53,6 @@ export function writeSnapshot(path: string, revision: number, kvs: KeyValue[]): 
 
 /** Keys serialised between two yields to the event loop (~1 ms of work). */
 const KEYS_PER_SLICE = 2000;
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * writeSnapshot without stalling the event loop: the keys are serialised a slice at a time with

@@ -195,6 +195,9 @@ async function backgroundReload(jobs: Jobs): Promise<ApplyResult> {
   // No longer wanted (a reload since made room), or a reload ran since it was scheduled: the
   // file may still have to follow, and the cycle schedules it again when still wanted.
   if (reasons.length === 0 || jobs.pacer.delayMs() > 0) return syncFile(jobs);
+  // Changes that came in since the last job are routed first: the reload is sluice's own
+  // business, and no add waits for it.
+  await servePartial(jobs);
   const changedAt = desired.takeChangedAt();
   const prepared = await reconciler.prepare(desired.current(), reasons);
   jobs.log.info("reloading in the background", { reasons: reasons.join("; ") });

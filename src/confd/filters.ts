@@ -185,6 +185,15 @@ function register(
   }
 }
 
+/** A filter application of a DNS lookup (`| lookupIP`, `| lookupSRV: …`): a word in a comment
+ * or a string is not one. */
+const DNS_FILTER = /\|\s*lookup(?:IP|IPV4|IPV6|SRV)\b/;
+
+/** Whether `source` looks names up in DNS: its answers live in the process that renders. */
+export function usesDnsLookups(source: string): boolean {
+  return DNS_FILTER.test(source);
+}
+
 /**
  * Registers confd's functions (getv, getvs, ls, json, printf, eq, ...) on `engine`; each call
  * reads the store, DNS cache, environment and clock of `context()`. Errors are RenderErrors:

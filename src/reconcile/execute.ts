@@ -5,6 +5,7 @@ import { ApplyError, describeError } from "../errors.ts";
 import { freshLayout } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
 import { newBindAddresses } from "../plan.ts";
+import { yieldToLoop } from "../yield-to-loop.ts";
 import { diffLayouts, opsKey, rendersLayout } from "./layout-ops.ts";
 import type { ReconcilerOptions } from "./reconciler.ts";
 import type { ServedState } from "./served-state.ts";
@@ -73,9 +74,13 @@ async function reload(
   force: boolean,
 ): Promise<ApplyResult> {
   const { options, state } = steps;
+  // Each step reads or writes the whole config: the loop gets a turn between them.
   if (options.running()) {
+    await yieldToLoop();
     refuseTakenBinds(steps, text);
+    await yieldToLoop();
     await saveServerState(steps, text);
+    await yieldToLoop();
   }
   const outcome = await options.applier.apply(text, force);
   // A template that renders every slot as the layout says takes the fast path from the first

@@ -9,6 +9,7 @@ import { freshLayout, type Layout, type LayoutOptions, updateLayout } from "../m
 import { lookupService } from "../model/sorted.ts";
 import type { Model } from "../model/types.ts";
 import { patchServerLines, planConfig } from "../plan.ts";
+import { yieldToLoop } from "../yield-to-loop.ts";
 import { addOptionsFrom } from "./add-options.ts";
 import { type AddOptions, changedLines, diffLayouts, sameStructure } from "./layout-ops.ts";
 import type { BuiltModel } from "./model-source.ts";
@@ -88,9 +89,13 @@ export async function prepareApply(
   context: PrepareContext,
 ): Promise<Prepared> {
   const { guarded, changed, base } = buildGuarded(served, desired, context);
+  // A reload's steps each walk the whole model: the loop gets a turn between them.
   const reload = async (reasons: string[]): Promise<Prepared> => {
+    await yieldToLoop();
     const layout = freshLayout(guarded.model, context.layoutOptions, served.layout);
+    await yieldToLoop();
     const text = await context.render(guarded.model, layout);
+    await yieldToLoop();
     return { ...base, layout, text, plan: { kind: "reload", reasons } };
   };
   if (served.text === undefined || !served.layout || !context.running || force !== false) {
@@ -118,7 +123,9 @@ export async function prepareApply(
   const inLine = fileInLine(served, context.fastPath);
   if (inLine === undefined)
     return reload(["the config file could not be brought in line with HAProxy"]);
+  await yieldToLoop();
   const text = await context.render(guarded.model, layout);
+  await yieldToLoop();
   const plan = planConfig(inLine, text);
   const catchUp = inLine === served.text ? undefined : inLine;
   if (plan.kind === "none" || (plan.kind === "runtime" && context.apply.runtimeApi)) {

@@ -3,9 +3,10 @@
 // started on first use and never keeps the process alive.
 
 import { RenderError } from "../errors.ts";
-import type { Layout } from "../model/layout.ts";
-import type { Model } from "../model/types.ts";
+import type { Layout, Slot } from "../model/layout.ts";
+import type { Model, Service } from "../model/types.ts";
 import { RENDER } from "../tunables.ts";
+import { yieldToLoop } from "../yield-to-loop.ts";
 import type { RenderLimits, RenderSettings } from "./render.ts";
 
 /** One render asked of the worker; the model and layout travel as JSON text (`encodeModel`),
@@ -19,15 +20,34 @@ export type OffLoopRequest = {
   model: string;
 };
 
-/** Services encoded between two yields to the event loop. */
-const SERVICES_PER_SLICE = 100;
+/** Servers (or slots) encoded in one piece. */
+const ITEMS_PER_SLICE = 2000;
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Characters encoded between two yields to the event loop (a few ms of work). */
+const CHARS_PER_YIELD = 256 * 1024;
 
 /** A service with its slots as [name, key of the server in it, or null]. */
 type EncodedService = [Model["services"][number], [string, string | null][]];
 
-/** `model` and the slots of `layout` as JSON, a slice of services at a time with a yield
+/** The JSON of `items`, a slice at a time, without its brackets. */
+function* listSlices(items: readonly unknown[]): Generator<string> {
+  for (let i = 0; i < items.length; i += ITEMS_PER_SLICE) {
+    yield `${i > 0 ? "," : ""}${JSON.stringify(items.slice(i, i + ITEMS_PER_SLICE)).slice(1, -1)}`;
+  }
+}
+
+/** One service as an EncodedService, in pieces of at most ITEMS_PER_SLICE servers or slots. */
+function* servicePieces(service: Service, slots: readonly Slot[]): Generator<string> {
+  const { servers, ...rest } = service;
+  const head = JSON.stringify(rest);
+  yield `[${head.slice(0, -1)}${head === "{}" ? "" : ","}"servers":[`;
+  yield* listSlices(servers);
+  yield "]},[";
+  yield* listSlices(slots.map((slot) => [slot.name, slot.server?.key ?? null]));
+  yield "]]";
+}
+
+/** `model` and the slots of `layout` as JSON, a slice of servers at a time with a yield
  * between, so encoding a large model does not stall the loop either. */
 export async function encodeModel(model: Model, layout: Layout): Promise<string> {
   const head = {
@@ -36,14 +56,17 @@ export async function encodeModel(model: Model, layout: Layout): Promise<string>
     trusted: model.trusted,
   };
   const parts = [`${JSON.stringify(head).slice(0, -1)},"services":[`];
-  let count = 0;
-  for (const service of model.services) {
-    const slots = (layout.get(service.name) ?? []).map((slot) => [
-      slot.name,
-      slot.server?.key ?? null,
-    ]);
-    parts.push(`${count > 0 ? "," : ""}${JSON.stringify([service, slots])}`);
-    if (++count % SERVICES_PER_SLICE === 0) await yieldToLoop();
+  let chars = 0;
+  for (const [index, service] of model.services.entries()) {
+    if (index > 0) parts.push(",");
+    for (const piece of servicePieces(service, layout.get(service.name) ?? [])) {
+      parts.push(piece);
+      chars += piece.length;
+      if (chars >= CHARS_PER_YIELD) {
+        chars = 0;
+        await yieldToLoop();
+      }
+    }
   }
   parts.push("]}");
   return parts.join("");

@@ -82,3 +82,22 @@ describe("the default template's global section fits the open-file limit", () =>
     expect(text).toContain("\n    fd-hard-limit 1048576\n    maxconn 4096\n");
   });
 });
+
+describe("a large model renders off the event loop", () => {
+  const keys = Array.from({ length: 20_000 }, (_, i) => ({
+    key: `/apps/bulk/b${i}`,
+    value: `b${i} 10.${i >> 16}.${(i >> 8) & 255}.${i & 255}:80`,
+  }));
+
+  test("with the default template, whose comments say 'lookup', the timers keep running", async () => {
+    const pipeline = createRenderPipeline(configWith(""));
+    const { model, layout, text: onLoop } = pipeline.renderKeys(keys, 1);
+    let ticks = 0;
+    const counter = setInterval(() => ticks++, 5);
+    const text = await pipeline.renderOffLoop(model, layout);
+    clearInterval(counter);
+    expect(text).toBe(onLoop);
+    // On the loop, a render of 20,000 servers gives the timers no turn until it ends.
+    expect(ticks).toBeGreaterThan(3);
+  });
+});

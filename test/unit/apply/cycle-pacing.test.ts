@@ -121,6 +121,23 @@ describe("background reloads", () => {
     await cycle.stop();
   });
 
+  test("an add that came in before it runs is routed through the runtime API first", async () => {
+    const calls: string[] = [];
+    const { cycle, fake, clock, desired } = cycleWith(calls, PACED);
+    fake.reasons = ["web: 13 of 16 server slots used"];
+    await cycle.queue.request("apply");
+    calls.length = 0;
+    // The change is in the desired state, but no job for it has run yet when the timer fires.
+    desired.fromEtcd(keySet([], 7));
+    fake.partialFrom = 7;
+    clock.advance(100);
+    await cycle.queue.request("sync");
+    expect(calls.slice(0, 2)).toEqual(["partial r7", "execute runtime r7"]);
+    expect(calls).toContain("execute reload r7 forced");
+    expect(cycle.backgroundReloads()).toBe(1);
+    await cycle.stop();
+  });
+
   test("none is scheduled while the reconciler wants none", async () => {
     const calls: string[] = [];
     const { cycle, clock } = cycleWith(calls, PACED);

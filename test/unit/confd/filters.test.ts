@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { createDnsCache, type DnsResolver } from "../../../src/confd/dns.ts";
-import { CONFD_FILTER_NAMES } from "../../../src/confd/filters.ts";
+import { CONFD_FILTER_NAMES, usesDnsLookups } from "../../../src/confd/filters.ts";
 import { RenderError } from "../../../src/errors.ts";
 import { createRenderer } from "../../../src/render/render.ts";
 
@@ -217,5 +217,15 @@ describe("renderKeysSettled", () => {
       [],
     );
     expect(output).toBe("true");
+  });
+});
+
+describe("whether a template looks names up in DNS", () => {
+  test("a lookup filter does; the word in a comment or a string does not", () => {
+    expect(usesDnsLookups('{{ "db.internal" | lookupIP | first }}')).toBe(true);
+    expect(usesDnsLookups('{% assign s = "x" |lookupSRV: "tcp", "y" %}')).toBe(true);
+    expect(usesDnsLookups("{{ name | lookupIPV6 }}")).toBe(true);
+    expect(usesDnsLookups("# one lookup however many services\nuse_backend %[req.hdr(host),map(x)]")).toBe(false);
+    expect(usesDnsLookups('{{ "lookupIP" }}')).toBe(false);
   });
 });

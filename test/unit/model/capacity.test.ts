@@ -61,6 +61,28 @@ describe("slot capacity", () => {
     expect(slotCapacity(32, OPTIONS, shrunk)).toBe(shrunk);
   });
 
+  test("a freshly laid out backend never wants a reload, whatever its size or spare_slots", () => {
+    for (const minSpares of [0, 1, 2, 8, 100, 5000]) {
+      const options = { ...OPTIONS, minSpares };
+      // Under 2 spares, the smallest backends are below the mark of 2 from the start.
+      const sizes = [1, 2, 3, 7, 31, 100, 4095, 7169, 10_000, 30_000, 100_000];
+      for (const servers of sizes.filter((n) => minSpares >= 2 || n >= 8)) {
+        const slots = freshCapacity(servers, options);
+        expect({ servers, minSpares, low: slots - servers < lowWater(slots) }).toEqual({
+          servers,
+          minSpares,
+          low: false,
+        });
+      }
+    }
+  });
+
+  test("past 4,096 slots a backend grows by half its servers, not twice its slots", () => {
+    expect(slotCapacity(10_000, OPTIONS, 10_400)).toBe(10_400 + 5_000);
+    expect(slotCapacity(4_800, OPTIONS, 5_000)).toBe(5_000 + 2_400);
+    expect(slotCapacity(3_000, OPTIONS, 3_400)).toBe(6_800);
+  });
+
   test("growing one at a time from 1 to n reloads O(log n) times", () => {
     expect(grow(100).reloads).toBeLessThanOrEqual(5);
     expect(grow(1000).reloads).toBeLessThanOrEqual(8);

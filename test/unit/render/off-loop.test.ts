@@ -37,6 +37,14 @@ describe("the model sent to the render worker", () => {
     expect(decoded.model).toEqual({ ...after, rejected: [] });
     expect(decoded.layout).toEqual(layout);
   });
+
+  test("a service encoded in several pieces decodes whole", async () => {
+    const model = modelOf(2, 4500);
+    const layout = freshLayout(model, LAYOUT);
+    const decoded = decodeModel(await encodeModel(model, layout));
+    expect(decoded.model).toEqual({ ...model, rejected: [] });
+    expect(decoded.layout).toEqual(layout);
+  });
 });
 
 describe("rendering off the event loop", () => {
