@@ -135,7 +135,7 @@ export type HealthzFigure = { n: number; p50: number; p99: number; max: number; 
 export function startHealthzPoller(adminUrl: string) {
   const bun = join(import.meta.dir, "..", "node_modules", ".bin", "bun");
   const poller = Bun.spawn(
-    [bun, join(import.meta.dir, "healthz-poller.ts"), `${adminUrl}/healthz`],
+    [...(process.env.POLLER_NICE ? ["nice", "-n", process.env.POLLER_NICE] : []), bun, join(import.meta.dir, "healthz-poller.ts"), `${adminUrl}/healthz`],
     {
       stdout: "pipe",
     },

@@ -50,7 +50,8 @@ function grown(servers: number, previous: number): number {
 export function slotCapacity(servers: number, options: LayoutOptions, previous?: number): number {
   const fresh = freshCapacity(servers, options);
   if (previous === undefined) return fresh;
-  if (servers > 0 && previous - servers < lowWater(previous)) return Math.max(grown(servers, previous), fresh);
+  if (servers > 0 && previous - servers < lowWater(previous))
+    return Math.max(grown(servers, previous), fresh);
   if (servers <= previous * SHRINK_BELOW) return Math.min(previous, fresh);
   return previous;
 }

@@ -32,7 +32,6 @@ beforeAll(async () => {
   await Promise.all([applied(withToken), applied(noToken)]);
 });
 
-
 afterAll(async () => {
   await withToken?.stop();
   await noToken?.stop();

@@ -225,7 +225,9 @@ describe("whether a template looks names up in DNS", () => {
     expect(usesDnsLookups('{{ "db.internal" | lookupIP | first }}')).toBe(true);
     expect(usesDnsLookups('{% assign s = "x" |lookupSRV: "tcp", "y" %}')).toBe(true);
     expect(usesDnsLookups("{{ name | lookupIPV6 }}")).toBe(true);
-    expect(usesDnsLookups("# one lookup however many services\nuse_backend %[req.hdr(host),map(x)]")).toBe(false);
+    expect(
+      usesDnsLookups("# one lookup however many services\nuse_backend %[req.hdr(host),map(x)]"),
+    ).toBe(false);
     expect(usesDnsLookups('{{ "lookupIP" }}')).toBe(false);
   });
 });
