@@ -2,6 +2,7 @@
 // HAProxy, backends that note their first request, and the /healthz poller.
 
 import { readFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import { join } from "node:path";
 import type { Etcd3 } from "etcd3";
 import type { TestEtcd } from "../test/helpers/etcd.ts";
@@ -152,6 +153,68 @@ export function startHealthzPoller(adminUrl: string) {
       return JSON.parse(text.trim().split("\n").at(-1) ?? "{}") as HealthzFigure;
     },
   };
+}
+
+/** Cumulative counts of the lag histogram by bucket bound, and the total, from a scrape. */
+export async function lagBuckets(sluice: TestSluice): Promise<Map<number, number>> {
+  const text = await (await sluice.adminFetch("/metrics")).text();
+  const buckets = new Map<number, number>();
+  for (const match of text.matchAll(
+    /^sluice_event_loop_lag_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm,
+  )) {
+    buckets.set(
+      match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]),
+      Number(match[2]),
+    );
+  }
+  return buckets;
+}
+
+/** The bucket bound (ms) under which 99 % of the lags between two scrapes fell. */
+export function lagP99Ms(before: Map<number, number>, after: Map<number, number>): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const count =
+    (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  for (const bound of bounds) {
+    const within = (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
+    if (within >= 0.99 * count) return bound * 1000;
+  }
+  return Number.NaN;
+}
+
+/** The bound (ms) of the highest bucket any lag between two scrapes fell in. */
+export function lagMaxMs(before: Map<number, number>, after: Map<number, number>): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total =
+    (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  for (const bound of bounds) {
+    if ((after.get(bound) ?? 0) - (before.get(bound) ?? 0) >= total) return bound * 1000;
+  }
+  return Number.NaN;
+}
+
+/**
+ * Runs `work` with etcd and this process (the registering clients) at nice 10, then puts them
+ * back: on a machine of 2 cores a burst of puts would otherwise take the CPU from sluice, which
+ * in production shares its machine with neither. Start pollers before: they inherit it.
+ */
+export async function withLoadBehind<T>(etcd: TestEtcd, work: () => Promise<T>): Promise<T> {
+  const pids = [etcd.pid(), 0].filter((pid): pid is number => pid !== undefined);
+  const set = (priority: number) => {
+    for (const pid of pids) {
+      try {
+        setPriority(pid, priority);
+      } catch {
+        // Not root: the figures are taken at equal priority.
+      }
+    }
+  };
+  set(10);
+  try {
+    return await work();
+  } finally {
+    set(0);
+  }
 }
 
 /** A number at `path` of the status document (fields other helpers add), else undefined. */

@@ -65,7 +65,9 @@ services × 100 (health checks off there). Growth: one service grown one instanc
 add timed until the new instance answers a request (each instance is set to weight 0 once it has
 answered, so the next add's first request can only go to the new one). Burst: instances of a new
 service registered at once (txns of 100), timed until each answered a request, then 20,000 (checks
-off) until applied, /healthz polled every 10 ms by a process of its own. Host routing: HAProxy
+off) until applied, /healthz polled every 10 ms by a process of its own at nice -10, while etcd
+and the registering client run at nice 10 (on 2 cores they would otherwise take the CPU from
+sluice, which in production shares its machine with neither). Host routing: HAProxy
 alone, ACL lines vs one map lookup. Soak: one change every 10 ms at 10,000 servers (checks off)
 while wrk loads a 4-server service. Health: a backend of a
 4-server service dies (its listener closes) under sequential load, again and again; "last routed" is

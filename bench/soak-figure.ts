@@ -9,6 +9,8 @@ import { startSluice, type TestSluice } from "../test/helpers/sluice.ts";
 import {
   type BenchContext,
   deadAddress,
+  lagBuckets,
+  lagP99Ms,
   processUsage,
   putMany,
   startNotingBackend,
@@ -44,33 +46,6 @@ function startSteadyLoad(sluice: TestSluice, host: string) {
       return counts;
     },
   };
-}
-
-/** Cumulative counts of the lag histogram by bucket bound, and the total, from a scrape. */
-async function lagBuckets(sluice: TestSluice): Promise<Map<number, number>> {
-  const text = await (await sluice.adminFetch("/metrics")).text();
-  const buckets = new Map<number, number>();
-  for (const match of text.matchAll(
-    /^sluice_event_loop_lag_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm,
-  )) {
-    buckets.set(
-      match[1] === "+Inf" ? Number.POSITIVE_INFINITY : Number(match[1]),
-      Number(match[2]),
-    );
-  }
-  return buckets;
-}
-
-/** The bucket bound (ms) under which 99 % of the lags between two scrapes fell. */
-function lagP99Ms(before: Map<number, number>, after: Map<number, number>): number {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const count =
-    (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
-  for (const bound of bounds) {
-    const within = (after.get(bound) ?? 0) - (before.get(bound) ?? 0);
-    if (within >= 0.99 * count) return bound * 1000;
-  }
-  return Number.NaN;
 }
 
 /** One change: a server re-registered at another address, removed, or put back. */

@@ -29,8 +29,24 @@ function parseServer(tokens: string[]): ServerLine {
   return { address: tokens[2] ?? "", weight, disabled, rest: rest.join(" ") };
 }
 
-/** Splits a config into sections; `server` lines of backends are parsed, the rest kept as text. */
-export function parseSections(text: string): Section[] {
+/** The two texts parsed last (the served and the next config): one reload parses them in
+ * several steps (the plan, the bind pre-flight, the server-state filter, the layout check). Held
+ * weakly, so the parse of a large config does not outlive its use. */
+const parsed = new Map<string, WeakRef<readonly Section[]>>();
+
+/** Splits a config into sections; `server` lines of backends are parsed, the rest kept as text.
+ * The answer is shared between callers: never change it. */
+export function parseSections(text: string): readonly Section[] {
+  const known = parsed.get(text)?.deref();
+  if (known) return known;
+  const sections = splitSections(text);
+  parsed.delete(text);
+  if (parsed.size >= 2) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, new WeakRef(sections));
+  return sections;
+}
+
+function splitSections(text: string): Section[] {
   const sections: Section[] = [];
   let current: Section = { header: "", lines: [], servers: new Map() };
   sections.push(current);

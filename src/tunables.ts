@@ -104,6 +104,9 @@ export const APPLY = {
 export const MODEL = {
   /** Key changes the desired store keeps for the next build; past this the build is whole. */
   changeLogLimit: 100_000,
+  /** Changes folded into the model between two turns of the event loop when an apply has many
+   * to catch up on (a burst that arrived during a reload). */
+  digestSlice: 2000,
   /** A build from changes is checked against a build from the whole key set every this many
    * builds, and never more often than once per as many builds as there are keys, so its cost per
    * change stays the same at any size (the level-triggered way back; a difference is logged, and

@@ -179,8 +179,9 @@ async function routeWhileWaiting(jobs: Jobs): Promise<void> {
 
 /** Serves what of the newest state the runtime API can serve before the reload. */
 async function servePartial(jobs: Jobs): Promise<void> {
-  const { reconciler } = jobs;
-  const partial = reconciler.preparePartial(jobs.desired.current());
+  const { reconciler, desired } = jobs;
+  await reconciler.digest(desired.current());
+  const partial = reconciler.preparePartial(desired.current());
   if (!partial) return;
   const result = await reconciler.execute(partial);
   jobs.fileSync.poke();

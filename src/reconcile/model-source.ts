@@ -9,6 +9,7 @@ import type { Hold } from "../model/guards.ts";
 import { createIncrementalModel, type ModelUpdate } from "../model/incremental.ts";
 import type { KeyDelta, Model } from "../model/types.ts";
 import { MODEL } from "../tunables.ts";
+import { yieldToLoop } from "../yield-to-loop.ts";
 import type { Desired } from "./types.ts";
 
 /** A model for the next apply, and the services that may differ from those served. */
@@ -26,6 +27,9 @@ export type SeenServices = { set: ReadonlySet<string>; order: readonly string[] 
 export type ModelSource = {
   /** The model of `desired`; `holds` are the removals held back in what is served. */
   build(desired: Desired, seen: SeenServices, holds: readonly Hold[]): BuiltModel;
+  /** Folds the changes a build of `desired` would take in now, a slice at a time with a turn
+   * for the event loop between slices; the build then has only the rest to do. */
+  digest(desired: Desired, seen: SeenServices): Promise<void>;
   /** What build `build` made is now served. */
   committed(build: number): void;
   /** The served state is in doubt (an apply failed): the next build is whole. */
@@ -78,7 +82,30 @@ export function createModelSource(options: ModelSourceOptions): ModelSource {
     return whole(desired, seen);
   }
 
+  /** Marks what an update changed as differing from what is served. */
+  function note(update: ModelUpdate): void {
+    if (update.changed === undefined) dirty = undefined;
+    else if (dirty !== undefined) for (const name of update.changed) dirty.add(name);
+  }
+
   return {
+    async digest(desired, seen) {
+      if (position === undefined || seen.order.length < seenTaken) return;
+      const from = position;
+      const changes = desired.log?.since(from);
+      if (changes === undefined || changes.length <= MODEL.digestSlice) return;
+      for (let at = 0; at + MODEL.digestSlice < changes.length; at += MODEL.digestSlice) {
+        // A build that comes in meanwhile starts after what is folded in.
+        if (position !== from + at) return;
+        const fresh = seen.order.slice(seenTaken);
+        seenTaken = seen.order.length;
+        note(
+          incremental.update(changes.slice(at, at + MODEL.digestSlice), desired.revision, fresh),
+        );
+        position = from + at + MODEL.digestSlice;
+        await yieldToLoop();
+      }
+    },
     build(desired, seen, holds) {
       builds++;
       const changes = position === undefined ? undefined : desired.log?.since(position);
@@ -87,8 +114,7 @@ export function createModelSource(options: ModelSourceOptions): ModelSource {
         changes === undefined || seen.order.length < seenTaken
           ? whole(desired, seen)
           : fromChanges(desired, seen, changes);
-      if (update.changed === undefined) dirty = undefined;
-      else if (dirty !== undefined) for (const name of update.changed) dirty.add(name);
+      note(update);
       // A held service differs from what is desired: it is looked at again at every apply.
       const changed = dirty && new Set([...dirty, ...holds.map((hold) => hold.service)]);
       return { model: update.model, changed, build: builds };

@@ -48,8 +48,11 @@ export type Reconciler = {
    * after each job. */
   backgroundReload(): string[];
   /** While a reload waits: what of `desired` the runtime API can serve now (membership changes
-   * of services the reload does not restructure); undefined when nothing. */
+   * of services the reload does not restructure); undefined when nothing. Call `digest` first. */
   preparePartial(desired: Desired): Prepared | undefined;
+  /** Folds a large batch of changes into the model a slice at a time, yielding between, so the
+   * build of the next prepare has little left (prepare does it itself). */
+  digest(desired: Desired): Promise<void>;
   /** Whether a prepared reload should wait `[apply] reload_wait` for more changes first. */
   waitsBeforeReload(prepared: Prepared): boolean;
   /** Makes HAProxy serve `prepared`; throws and keeps the served config when it cannot. */
@@ -100,6 +103,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     desired: Desired,
     force: boolean | readonly string[] = false,
   ): Promise<Prepared> {
+    await models.digest(desired, state.seen());
     const prepared = await prepareApply(served, desired, force, context());
     latest = prepared.desired;
     return prepared;
@@ -108,6 +112,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   return {
     prepare,
     preparePartial: (desired) => preparePartial(served, desired, context()),
+    digest: (desired) => models.digest(desired, state.seen()),
     waitsBeforeReload: (prepared) =>
       prepared.plan.kind === "reload" && served.text !== undefined && options.running(),
     async execute(prepared, force = false) {

@@ -50,6 +50,8 @@ export type EtcdMember = {
   dataDir: string;
   logFile: string;
   running(): boolean;
+  /** The process's id while it runs. */
+  pid(): number | undefined;
   /** SIGKILL; the data directory stays. */
   kill(): Promise<void>;
   /** Starts it again on the same ports and data; resolves once it answers (unless wait false). */
@@ -241,6 +243,7 @@ function createMember(spec: MemberSpec): EtcdMember {
     dataDir,
     logFile,
     running,
+    pid: () => (running() ? child?.pid : undefined),
     async kill() {
       if (!child) return;
       const current = child;

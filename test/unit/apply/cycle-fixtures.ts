@@ -64,6 +64,7 @@ export function fakeReconciler(calls: string[]) {
       };
     },
     waitsBeforeReload: (prepared) => prepared.plan.kind === "reload",
+    digest: async () => undefined,
     async execute(prepared, force = false) {
       calls.push(`execute ${prepared.plan.kind} r${prepared.revision}${force ? " forced" : ""}`);
       if (fake.failExecute) throw new Error("haproxy refused");

@@ -7,6 +7,7 @@ import { createLogger } from "../../../src/log.ts";
 import { buildModel } from "../../../src/model/build.ts";
 import type { KeyValue } from "../../../src/model/types.ts";
 import { createModelSource, type SeenServices } from "../../../src/reconcile/model-source.ts";
+import { MODEL } from "../../../src/tunables.ts";
 import { keySet } from "../desired-fixtures.ts";
 
 const modelOptions = (revision: number, retain: Iterable<string>) => ({
@@ -89,5 +90,40 @@ describe("model source", () => {
     expect(built.model).toEqual(buildModel(truth, modelOptions(4, [])));
     expect(built.changed).toBeUndefined();
     expect(lines.some((line) => line.includes("differs from the whole key set"))).toBe(true);
+  });
+
+  test("a digest folds a large batch in slices, yielding; the build after it gives the same model", async () => {
+    const { desired, models, build } = harness();
+    const first = [kv("/apps/web/a", "10.0.0.1:80")];
+    desired.fromEtcd(keySet(first, 1));
+    models.committed(build().build);
+    const puts = Array.from({ length: MODEL.digestSlice * 2 + 5 }, (_, i) =>
+      kv(`/apps/bulk/b${i}`, `10.1.${i >> 8}.${i & 255}:80`, 2),
+    );
+    desired.fromEtcd(keySet([...first, ...puts], 2, puts));
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    await models.digest(desired.current(), NONE);
+    clearInterval(counting);
+    expect(turns).toBeGreaterThan(0);
+    const built = build();
+    expect(built.model).toEqual(buildModel([...first, ...puts], modelOptions(2, [])));
+    expect([...(built.changed ?? [])]).toEqual(["bulk"]);
+  });
+
+  test("a build that comes in during a digest takes the rest, once", async () => {
+    const { desired, models, build } = harness();
+    desired.fromEtcd(keySet([], 1));
+    models.committed(build().build);
+    const puts = Array.from({ length: MODEL.digestSlice * 3 }, (_, i) =>
+      kv(`/apps/bulk/b${i}`, `10.1.${i >> 8}.${i & 255}:80`, 2),
+    );
+    desired.fromEtcd(keySet(puts, 2, puts));
+    const digesting = models.digest(desired.current(), NONE);
+    desired.fromEtcd(keySet(puts.slice(1), 3, [{ key: "/apps/bulk/b0", value: undefined }]));
+    const built = build();
+    await digesting;
+    expect(built.model).toEqual(buildModel(puts.slice(1), modelOptions(3, [])));
+    expect(build().model).toEqual(built.model);
   });
 });
