@@ -195,4 +195,7 @@ export const RENDER = {
   offLoopAboveServers: 2000,
   /** The worker is given this long beyond `haproxy.render_timeout` before it is stopped. */
   workerGraceMs: 5000,
+  /** The worker is stopped once it has had no render to do for this long, ms (its heap goes with
+   * it); the next render starts it again. */
+  workerIdleMs: 2000,
 } as const;

@@ -1,6 +1,6 @@
 // Renders the main template in a worker thread, so a config of 100,000 servers does not stall the
 // event loop (the admin API, etcd's watch, HAProxy's probes) for a second or more. The worker is
-// started on first use and never keeps the process alive.
+// started on first use, stopped once idle (its heap with it), and never keeps the process alive.
 
 import { RenderError } from "../errors.ts";
 import type { Layout, Slot } from "../model/layout.ts";
@@ -104,6 +104,8 @@ export type OffLoopRenderer = {
     settings: RenderSettings,
     layout: Layout,
   ): Promise<string>;
+  /** Whether a worker is running (it is stopped once idle for RENDER.workerIdleMs). */
+  running(): boolean;
 };
 
 /** The worker's module: bundled beside main.ts in the executable (packaging/build.ts), where
@@ -121,12 +123,24 @@ export function createOffLoopRenderer(limits: RenderLimits): OffLoopRenderer {
   let worker: Worker | undefined;
   let nextId = 0;
   const waiting = new Map<number, Waiting>();
+  let idle: ReturnType<typeof setTimeout> | undefined;
   /** Stops the worker; every render it still owed fails with `error`. */
   const stop = (error: Error) => {
+    clearTimeout(idle);
     worker?.terminate();
     worker = undefined;
     for (const entry of waiting.values()) entry.reject(error);
     waiting.clear();
+  };
+  // A worker that rendered a large model keeps a heap of its own (~100 MB at 100,000 servers):
+  // once renders pause, it is stopped, and started again for the next one.
+  const stopWhenIdle = () => {
+    clearTimeout(idle);
+    if (waiting.size > 0) return;
+    idle = setTimeout(() => {
+      if (waiting.size === 0) stop(new Error("the render worker was stopped while idle"));
+    }, RENDER.workerIdleMs);
+    idle.unref?.();
   };
   const start = () => {
     const started = new Worker(workerSpecifier());
@@ -136,6 +150,7 @@ export function createOffLoopRenderer(limits: RenderLimits): OffLoopRenderer {
       const entry = waiting.get(reply.id);
       waiting.delete(reply.id);
       if (!entry) return;
+      stopWhenIdle();
       if ("text" in reply) entry.resolve(reply.text);
       else entry.reject(reply.renderError ? new RenderError(reply.error) : new Error(reply.error));
     };
@@ -143,8 +158,10 @@ export function createOffLoopRenderer(limits: RenderLimits): OffLoopRenderer {
     return started;
   };
   return {
+    running: () => worker !== undefined,
     async render(source, name, model, settings, layout) {
       const encoded = await encodeModel(model, layout);
+      clearTimeout(idle);
       worker ??= start();
       const id = ++nextId;
       return new Promise<string>((resolve, reject) => {

@@ -4,7 +4,7 @@
 import { Liquid, type Template } from "liquidjs";
 import { createDnsCache, type DnsCache } from "../confd/dns.ts";
 import { type ConfdContext, registerConfdFilters } from "../confd/filters.ts";
-import { createKeyStore } from "../confd/keystore.ts";
+import { createKeyStore, type KeyStore } from "../confd/keystore.ts";
 import { HAPROXY_FIELDS } from "../config/defaults.ts";
 import { parseDuration } from "../duration.ts";
 import { RenderError } from "../errors.ts";
@@ -191,7 +191,7 @@ export function createRenderer(
   const run = (
     source: string,
     name: string,
-    entries: TemplateEntry[],
+    entries: () => TemplateEntry[],
     variables: () => Record<string, unknown>,
   ): string => {
     if (source.length > limits.templateSize) {
@@ -201,7 +201,16 @@ export function createRenderer(
     }
     try {
       const templates = parse(source);
-      context = { ...fixed, store: createKeyStore(entries) };
+      // The key store is made when a filter first reads it: most main templates read none,
+      // and at 100,000 servers it costs more than a tenth of the render.
+      let store: KeyStore | undefined;
+      context = {
+        ...fixed,
+        get store() {
+          store ??= createKeyStore(entries());
+          return store;
+        },
+      };
       return engine.renderSync(templates, variables()) as string;
     } catch (error) {
       throw new RenderError(describeRenderFailure(error, name, limits), { cause: error });
@@ -211,11 +220,16 @@ export function createRenderer(
   };
 
   const renderKeys: Renderer["renderKeys"] = (source, name, entries, variables = {}) =>
-    run(source, name, entries, () => variables);
+    run(
+      source,
+      name,
+      () => entries,
+      () => variables,
+    );
 
   return {
     render(source, name, model, settings, layout) {
-      const entries = [...(settings.rawEntries ?? []), ...entriesOf(model)];
+      const entries = () => [...(settings.rawEntries ?? []), ...entriesOf(model)];
       return run(source, name, entries, () => mainVariables(model, settings, layout));
     },
     renderKeys,

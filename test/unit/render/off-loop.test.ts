@@ -9,6 +9,7 @@ import { renderSettings } from "../../../src/pipeline.ts";
 import { DEFAULT_TEMPLATE } from "../../../src/render/default-template.ts";
 import { createOffLoopRenderer, decodeModel, encodeModel } from "../../../src/render/off-loop.ts";
 import { createRenderer, DEFAULT_RENDER_LIMITS } from "../../../src/render/render.ts";
+import { RENDER } from "../../../src/tunables.ts";
 import { FIXED_HAPROXY } from "./fixtures.ts";
 
 const LAYOUT = { minSpares: 8, spareRatio: 0.25, maxSpares: 1024 };
@@ -60,6 +61,19 @@ describe("rendering off the event loop", () => {
       layout,
     );
     expect(text).toBe(createRenderer().render(DEFAULT_TEMPLATE, "t", model, settings, layout));
+  });
+
+  test("the worker is stopped once idle, and started again for the next render", async () => {
+    const model = modelOf(1, 3);
+    const settings = renderSettings(FIXED_HAPROXY, model, "t");
+    const layout = freshLayout(model, LAYOUT);
+    const renderer = createOffLoopRenderer(DEFAULT_RENDER_LIMITS);
+    expect(renderer.running()).toBe(false);
+    expect(await renderer.render("{{ revision }}", "t", model, settings, layout)).toBe("3");
+    expect(renderer.running()).toBe(true);
+    await Bun.sleep(RENDER.workerIdleMs + 200);
+    expect(renderer.running()).toBe(false);
+    expect(await renderer.render("{{ revision }}!", "t", model, settings, layout)).toBe("3!");
   });
 
   test("a template error is a RenderError naming the template", async () => {
