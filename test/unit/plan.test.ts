@@ -2,7 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { freshLayout, type LayoutOptions, updateLayout } from "../../src/model/layout.ts";
 import type { Model } from "../../src/model/types.ts";
 import { renderSettings } from "../../src/pipeline.ts";
-import { newBindAddresses, parseSections, patchServerLines, planConfig } from "../../src/plan.ts";
+import {
+  newBindAddresses,
+  parseSections,
+  patchServerLines,
+  planConfig,
+  type ServerLine,
+} from "../../src/plan.ts";
 import { filterServerState } from "../../src/reconcile/server-state-file.ts";
 import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { createRenderer } from "../../src/render/render.ts";
@@ -674,5 +680,79 @@ describe("patchServerLines", () => {
         new Map([["api/a", { address: "1.2.3.4:5", weight: 1, disabled: false, rest: "" }]]),
       ),
     ).toBeUndefined();
+  });
+
+  test("reads only the named backend's section: a name that begins another's, listen, comments", () => {
+    const text = [
+      "backend svc5",
+      "    server a 10.0.0.1:80 weight 1",
+      "# a comment at the margin does not end the section",
+      "    server b 10.0.0.2:80 weight 1",
+      "backend svc50",
+      "    server a 10.0.5.1:80 weight 1",
+      "listen stats",
+      "    server a 10.0.9.1:80 weight 1",
+      "",
+    ].join("\n");
+    const line = (address: string) => ({ address, weight: 2, disabled: false, rest: "" });
+    const patched = patchServerLines(
+      text,
+      new Map([
+        ["svc5/b", line("10.1.0.2:80")],
+        ["svc50/a", line("10.1.5.1:80")],
+        ["stats/a", line("10.1.9.1:80")],
+      ]),
+    );
+    expect(patched).toBe(
+      text
+        .replace("server b 10.0.0.2:80 weight 1", "server b 10.1.0.2:80 weight 2")
+        .replace("server a 10.0.5.1:80 weight 1", "server a 10.1.5.1:80 weight 2")
+        .replace("server a 10.0.9.1:80 weight 1", "server a 10.1.9.1:80 weight 2"),
+    );
+    // svc5's `a` is not svc50's, and a server of the next section is not this one's.
+    expect(patchServerLines(text, new Map([["svc50/b", line("1.1.1.1:1")]]))).toBeUndefined();
+    const twice = "backend b\n    server s 1.2.3.4:5\n    server s 1.2.3.4:6\n";
+    expect(patchServerLines(twice, new Map([["b/s", line("1.1.1.1:1")]]))).toBeUndefined();
+  });
+
+  test("random changes: the planner reads exactly them from the patched text, nothing else moves", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const lines = ["global", "    maxconn 100", ""];
+    for (let b = 0; b < 20; b++) {
+      lines.push(`backend b${b}`, "    balance roundrobin");
+      for (let s = 0; s < 30; s++) {
+        lines.push(
+          s % 3 === 0
+            ? `    server .spare${s} 0.0.0.0:0 disabled check weight 1`
+            : `    server s${s} 10.0.${b}.${s}:80 check weight 1${s % 7 === 0 ? " # kept" : ""}`,
+        );
+      }
+    }
+    const text = `${lines.join("\n")}\n`;
+    for (let round = 0; round < 50; round++) {
+      const changes = new Map<string, ServerLine>();
+      for (let n = 0; n < 1 + Math.floor(random() * 8); n++) {
+        const b = Math.floor(random() * 20);
+        const s = Math.floor(random() * 30);
+        const name = s % 3 === 0 ? `.spare${s}` : `s${s}`;
+        const disabled = random() < 0.3;
+        const address = disabled ? "0.0.0.0:0" : `10.9.${b}.${s}:${8000 + round}`;
+        changes.set(`b${b}/${name}`, { address, weight: 1 + (round % 5), disabled, rest: "check" });
+      }
+      const patched = patchServerLines(text, changes)!;
+      expect(patched.split("\n").length).toBe(text.split("\n").length);
+      const sections = new Map(parseSections(patched).map((section) => [section.header, section]));
+      for (const [id, want] of changes) {
+        const [backend, name] = id.split("/") as [string, string];
+        expect(sections.get(`backend ${backend}`)!.servers.get(name)).toEqual(want);
+      }
+      const before = text.split("\n");
+      const differing = patched.split("\n").filter((line, i) => line !== before[i]);
+      expect(differing.length).toBeLessThanOrEqual(changes.size);
+    }
   });
 });
