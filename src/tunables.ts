@@ -87,9 +87,9 @@ export const APPLY = {
   fileSyncQuietMs: 50,
   /** and at least this often while they keep coming. */
   fileSyncMaxDelayMs: 500,
-  /** Above this many servers in one backend, garbage is collected after the file follows
-   * (10,000 servers: ~100 MB instead of 200+). */
-  collectGarbageAboveServers: 1000,
+  /** After the file follows, garbage is collected when it was not for this long, ms (10,000
+   * servers: ~100 MB instead of 200+). */
+  collectGarbageEveryMs: 5000,
   /** A failed apply is tried again after this long, doubling per failure, */
   retryBaseMs: 100,
   /** up to this when the failure may pass by itself (a socket, a full disk), */

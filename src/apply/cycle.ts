@@ -33,7 +33,7 @@ export type ApplyCycleOptions = {
   /** The pacer's clock (epoch ms) and timer; real ones by default. */
   now?: ReloadPacerOptions["now"];
   setTimer?: ReloadPacerOptions["setTimer"];
-  /** Collects garbage (after a large backend's file followed). */
+  /** Asks for garbage to be collected (after the file followed, at most every few seconds). */
   collectGarbage?: () => void;
 };
 
@@ -61,6 +61,9 @@ type Jobs = Pick<
   collectGarbage: () => void;
   /** Background reloads run, and whether one is due (its timer fired; the next job runs it). */
   background: { reloads: number; due: boolean };
+  /** When garbage was last collected after the file followed (epoch ms). */
+  garbage: { collectedAt: number };
+  now: () => number;
 };
 
 export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
@@ -77,8 +80,10 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
   });
   const jobs: Jobs = {
     ...options,
-    ...{ pacer, fileSync, background: { reloads: 0, due: false } },
-    collectGarbage: options.collectGarbage ?? (() => Bun.gc(true)),
+    ...{ pacer, fileSync, background: { reloads: 0, due: false }, garbage: { collectedAt: 0 } },
+    now: options.now ?? Date.now,
+    // Not a synchronous collection: at 10,000 servers that held the loop for tens of ms.
+    collectGarbage: options.collectGarbage ?? (() => Bun.gc(false)),
   };
   const { reconciler, record, log } = options;
 
@@ -227,12 +232,12 @@ async function syncFile(jobs: Jobs): Promise<ApplyResult> {
   const revision = jobs.desired.current().revision;
   if (reconciler.fileSynced()) return { outcome: "file-synced", revision, routedAt: undefined };
   if (!reconciler.syncFile()) return apply(jobs, true);
-  // Each change of a large model leaves thousands of objects behind; collect them while
-  // quiet rather than let the heap grow.
-  const large = reconciler
-    .served()
-    .services.some((service) => service.servers.length > APPLY.collectGarbageAboveServers);
-  if (large) jobs.collectGarbage();
+  // Changes leave objects behind (thousands each in a large backend): the collector is asked,
+  // while quiet and at most every few seconds, to take them rather than let the heap grow.
+  if (jobs.now() - jobs.garbage.collectedAt >= APPLY.collectGarbageEveryMs) {
+    jobs.garbage.collectedAt = jobs.now();
+    jobs.collectGarbage();
+  }
   return { outcome: "file-synced", revision, routedAt: undefined };
 }
 

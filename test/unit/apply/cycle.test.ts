@@ -2,6 +2,7 @@
 // follows a fast-path update through a queued job, and a file that cannot follow forces a reload.
 
 import { describe, expect, test } from "bun:test";
+import { APPLY } from "../../../src/tunables.ts";
 import { keySet } from "../desired-fixtures.ts";
 import { cycleWith } from "./cycle-fixtures.ts";
 
@@ -34,9 +35,26 @@ describe("apply cycle", () => {
     await cycle.queue.request("apply");
     expect(calls).toEqual(["prepare r0", "execute runtime r0"]);
     await Bun.sleep(120);
-    expect(calls).toEqual(["prepare r0", "execute runtime r0", "sync file"]);
+    // The collector is asked to take what the change left behind, while quiet.
+    expect(calls).toEqual(["prepare r0", "execute runtime r0", "sync file", "gc"]);
     // The file catching up is not counted as an apply.
     expect(record.view().applies).toBe(1);
+    await cycle.stop();
+  });
+
+  test("garbage is collected after the file follows at most every few seconds", async () => {
+    const calls: Call[] = [];
+    const { cycle, clock } = cycleWith(calls);
+    const syncs = async () => {
+      await cycle.queue.request("apply");
+      await cycle.queue.request("sync");
+    };
+    await syncs();
+    await syncs();
+    expect(calls.filter((call) => call === "gc")).toEqual(["gc"]);
+    clock.advance(APPLY.collectGarbageEveryMs);
+    await syncs();
+    expect(calls.filter((call) => call === "gc")).toEqual(["gc", "gc"]);
     await cycle.stop();
   });
 
