@@ -82,8 +82,7 @@ export function createApplyCycle(options: ApplyCycleOptions): ApplyCycle {
     ...options,
     ...{ pacer, fileSync, background: { reloads: 0, due: false }, garbage: { collectedAt: 0 } },
     now: options.now ?? Date.now,
-    // Not a synchronous collection: at 10,000 servers that held the loop for tens of ms.
-    collectGarbage: options.collectGarbage ?? (() => Bun.gc(false)),
+    collectGarbage: options.collectGarbage ?? (() => Bun.gc(true)),
   };
   const { reconciler, record, log } = options;
 
