@@ -6,10 +6,10 @@
 import { createCoalescer } from "../coalesce.ts";
 import type { DesiredStore } from "../desired.ts";
 import type { Logger } from "../log.ts";
-import { countServers } from "../model/build.ts";
 import type { Reconciler } from "../reconcile/reconciler.ts";
 import type { ApplyResult, Prepared } from "../reconcile/types.ts";
 import { APPLY } from "../tunables.ts";
+import { logApplied } from "./applied-log.ts";
 import { type ApplyKind, type ApplyQueue, createApplyQueue } from "./queue.ts";
 import type { ApplyRecord } from "./record.ts";
 import { createReloadPacer, type ReloadPacer, type ReloadPacerOptions } from "./reload-pacer.ts";
@@ -238,16 +238,4 @@ async function syncFile(jobs: Jobs): Promise<ApplyResult> {
     jobs.collectGarbage();
   }
   return { outcome: "file-synced", revision, routedAt: undefined };
-}
-
-/** One line per apply that changed what HAProxy serves. */
-function logApplied(log: Logger, reconciler: Reconciler, result: ApplyResult): void {
-  const served = reconciler.served();
-  const what = result.outcome === "runtime" ? "updated through the runtime API" : result.outcome;
-  log.info(`haproxy ${what}`, {
-    revision: result.revision,
-    services: served.services.length,
-    backends: countServers(served),
-    rejected: reconciler.latest().rejected.length,
-  });
 }

@@ -44,8 +44,24 @@ export type ModelSourceOptions = {
   checkEvery?: number;
 };
 
+/** Whether `model` (built from changes) is the one the whole key set of `desired` gives; a
+ * difference is logged. */
+function agreesWithWhole(
+  model: Model,
+  desired: Desired,
+  seen: SeenServices,
+  options: ModelSourceOptions,
+): boolean {
+  const full = buildModel(desired.kvs, options.modelOptions(desired.revision, seen.set));
+  if (Bun.deepEquals(model, full)) return true;
+  options.log.warn(
+    "the model built from changes differs from the whole key set's; using the whole one",
+    { revision: desired.revision },
+  );
+  return false;
+}
+
 export function createModelSource(options: ModelSourceOptions): ModelSource {
-  const { log } = options;
   const checkEvery = options.checkEvery ?? MODEL.fullBuildEvery;
   const incremental = createIncrementalModel(options.modelOptions(0, []));
   let position: number | undefined;
@@ -61,25 +77,25 @@ export function createModelSource(options: ModelSourceOptions): ModelSource {
     return incremental.build(desired.kvs, desired.revision, seen.set);
   }
 
+  /** Folds `changes` in; the services seen since the last fold are retained. */
+  function fold(changes: readonly KeyDelta[], revision: number, seen: SeenServices) {
+    const fresh = seen.order.slice(seenTaken);
+    seenTaken = seen.order.length;
+    return incremental.update(changes, revision, fresh);
+  }
+
   /** A build from changes, checked against a whole one now and then. */
   function fromChanges(
     desired: Desired,
     seen: SeenServices,
     changes: readonly KeyDelta[],
   ): ModelUpdate {
-    const fresh = seen.order.slice(seenTaken);
-    seenTaken = seen.order.length;
-    const update = incremental.update(changes, desired.revision, fresh);
+    const update = fold(changes, desired.revision, seen);
     // A whole build costs one per key: at most once per as many builds, so a change stays cheap.
     const keys = countServers(update.model) + update.model.rejected.length;
     if (++sinceWhole < Math.max(checkEvery, keys)) return update;
     sinceWhole = 0;
-    const full = buildModel(desired.kvs, options.modelOptions(desired.revision, seen.set));
-    if (Bun.deepEquals(update.model, full)) return update;
-    log.warn("the model built from changes differs from the whole key set's; using the whole one", {
-      revision: desired.revision,
-    });
-    return whole(desired, seen);
+    return agreesWithWhole(update.model, desired, seen, options) ? update : whole(desired, seen);
   }
 
   /** Marks what an update changed as differing from what is served. */
@@ -90,19 +106,14 @@ export function createModelSource(options: ModelSourceOptions): ModelSource {
 
   return {
     async digest(desired, seen) {
-      if (position === undefined || seen.order.length < seenTaken) return;
       const from = position;
-      const changes = desired.log?.since(from);
-      if (changes === undefined || changes.length <= MODEL.digestSlice) return;
-      for (let at = 0; at + MODEL.digestSlice < changes.length; at += MODEL.digestSlice) {
-        // A build that comes in meanwhile starts after what is folded in.
-        if (position !== from + at) return;
-        const fresh = seen.order.slice(seenTaken);
-        seenTaken = seen.order.length;
-        note(
-          incremental.update(changes.slice(at, at + MODEL.digestSlice), desired.revision, fresh),
-        );
-        position = from + at + MODEL.digestSlice;
+      if (from === undefined || seen.order.length < seenTaken) return;
+      const changes = desired.log?.since(from) ?? [];
+      const step = MODEL.digestSlice;
+      // A build that comes in meanwhile starts after what is folded in: the digest stops there.
+      for (let at = 0; at + step < changes.length && position === from + at; at += step) {
+        note(fold(changes.slice(at, at + step), desired.revision, seen));
+        position = from + at + step;
         await yieldToLoop();
       }
     },

@@ -11,6 +11,7 @@ import { RenderError } from "../errors.ts";
 import { freshLayout, type Layout, type LayoutOptions, laidOutServices } from "../model/layout.ts";
 import type { Model } from "../model/types.ts";
 import { embedFileFilter, hostMapEntries } from "./embedded-files.ts";
+import { expandFilteredFor } from "./filtered-for.ts";
 import {
   DEFAULT_HEALTH_SETTINGS,
   type HealthSettings,
@@ -110,25 +111,6 @@ export function entriesOf(model: Model): TemplateEntry[] {
   );
 }
 
-const FILTERED_FOR =
-  /\{%(-?)\s*for\s+(\w+)\s+in\s+((?:[^%]|%(?!\}))*?\|(?:[^%]|%(?!\}))*?)\s*(-?)%\}/g;
-
-/**
- * liquidjs ignores filters in a `for` tag's collection, so the confd-style
- * `{% for v in "/apps/web/*" | getvs %}` would loop over the pattern string. Rewrite such tags
- * into an `assign` of the filtered value followed by a plain `for`.
- */
-export function expandFilteredFor(source: string): string {
-  let counter = 0;
-  return source.replace(
-    FILTERED_FOR,
-    (_tag, open: string, variable: string, expression: string, close: string) => {
-      const name = `sluice_for_${counter++}`;
-      return `{%${open} assign ${name} = ${expression} -%}{% for ${variable} in ${name} ${close}%}`;
-    },
-  );
-}
-
 /** How many parsed templates a renderer keeps (the main template and its resources). */
 const PARSED_TEMPLATES = 32;
 
@@ -161,6 +143,22 @@ function createEngine(limits: RenderLimits): Liquid {
     // checked on the source as written, below.
     parseLimit: limits.templateSize * 2,
   });
+}
+
+/** The filters' context for one render. Its key store is made when a filter first reads it: most
+ * main templates read none, and at 100,000 servers it costs more than a tenth of the render. */
+function lazyContext(
+  fixed: Omit<ConfdContext, "store">,
+  entries: () => TemplateEntry[],
+): ConfdContext {
+  let store: KeyStore | undefined;
+  return {
+    ...fixed,
+    get store() {
+      store ??= createKeyStore(entries());
+      return store;
+    },
+  };
 }
 
 /** A renderer with a parse cache keyed by template source; every render is bounded by `limits`. */
@@ -201,16 +199,7 @@ export function createRenderer(
     }
     try {
       const templates = parse(source);
-      // The key store is made when a filter first reads it: most main templates read none,
-      // and at 100,000 servers it costs more than a tenth of the render.
-      let store: KeyStore | undefined;
-      context = {
-        ...fixed,
-        get store() {
-          store ??= createKeyStore(entries());
-          return store;
-        },
-      };
+      context = lazyContext(fixed, entries);
       return engine.renderSync(templates, variables()) as string;
     } catch (error) {
       throw new RenderError(describeRenderFailure(error, name, limits), { cause: error });

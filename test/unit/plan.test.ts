@@ -1,14 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { freshLayout, type LayoutOptions, updateLayout } from "../../src/model/layout.ts";
 import type { Model } from "../../src/model/types.ts";
+import { patchServerLines } from "../../src/patch-lines.ts";
 import { renderSettings } from "../../src/pipeline.ts";
-import {
-  newBindAddresses,
-  parseSections,
-  patchServerLines,
-  planConfig,
-  type ServerLine,
-} from "../../src/plan.ts";
+import { newBindAddresses, parseSections, planConfig, type ServerLine } from "../../src/plan.ts";
 import { filterServerState } from "../../src/reconcile/server-state-file.ts";
 import { DEFAULT_TEMPLATE } from "../../src/render/default-template.ts";
 import { createRenderer } from "../../src/render/render.ts";
